@@ -1,0 +1,309 @@
+"""The emulator's HTTP application: routes, auth, api-version, extra parameters, answers, streams and faults.
+
+Routes (``{d}`` is a deployment name, which is a served model's name):
+
+================================================  =========================  ==============  =========
+route                                             endpoint kind              api-version     ``/info``
+================================================  =========================  ==============  =========
+``/models/chat/completions`` (also ``/api/models``)  Foundry models           required        yes
+``/openai/deployments/{d}/chat/completions``     Azure OpenAI deployment    required        no (404)
+``/openai/v1/chat/completions``                  Azure OpenAI / Foundry v1  refused (400)   no (404)
+``/chat/completions``                            serverless, managed        required        yes
+================================================  =========================  ==============  =========
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ..profiles import ModelProfile
+from . import responder, sse, wire
+from .media import MediaRejected
+from .script import Fault, RecordedRequest, Script
+
+#: Azure OpenAI takes ``input_audio`` from this api-version on.
+AOAI_AUDIO_API_VERSION = "2025-01-01-preview"
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+_EXTRA_MODES = ("error", "drop", "pass-through")
+_FOUNDRY, _AOAI, _V1, _ROOT = "foundry", "azure-openai", "openai-v1", "serverless"
+_OPENAI_KINDS = (_AOAI, _V1)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    name: str
+    profile: ModelProfile
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request on its way through the emulator."""
+
+    request: web.Request
+    kind: str
+    body: Any
+    fault: Fault | None
+
+
+Handler = Callable[[Call], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """An answer in Azure's error shape: ``{"error": {"code", "message", "target"?, "details"?}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        target: str | None = None,
+        details: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.target, self.details, self.headers = target, details, dict(headers or {})
+
+    def response(self) -> web.Response:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.target:
+            error["target"] = self.target
+        if self.details:
+            error["details"] = self.details
+        headers = {"x-ms-error-code": self.code, **self.headers}
+        return web.json_response({"error": error}, status=self.status, headers=headers)
+
+
+class EmulatorApp:
+    """Holds the emulator's configuration and handles its routes."""
+
+    def __init__(
+        self,
+        models: list[ServedModel],
+        *,
+        api_key: str | None,
+        script: Script,
+        record: bool = True,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        if not models:
+            raise ValueError("the emulator needs at least one model")
+        self.models = models
+        self._by_name = {m.name.lower(): m for m in models}
+        self._api_key = api_key
+        self.script = script
+        self._record = record
+        self.max_body_bytes = max_body_bytes
+
+    def build(self) -> web.Application:
+        app = web.Application(client_max_size=self.max_body_bytes, middlewares=[self._errors])
+        chat, info = self._chat, self._info
+        app.router.add_post("/chat/completions", self._route(_ROOT, chat))
+        app.router.add_get("/info", self._route(_ROOT, info))
+        for prefix in ("/models", "/api/models"):
+            app.router.add_post(f"{prefix}/chat/completions", self._route(_FOUNDRY, chat))
+            app.router.add_get(f"{prefix}/info", self._route(_FOUNDRY, info))
+        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._route(_AOAI, chat))
+        app.router.add_post("/openai/v1/chat/completions", self._route(_V1, chat))
+        return app
+
+    @web.middleware
+    async def _errors(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as error:
+            return error.response()
+        except web.HTTPRequestEntityTooLarge:
+            return ApiError(
+                413, "RequestEntityTooLarge", f"The request body is over {self.max_body_bytes:,} bytes."
+            ).response()
+        except web.HTTPNotFound:
+            return ApiError(404, "404", f"Resource not found: {request.method} {request.path}").response()
+        except web.HTTPMethodNotAllowed as error:
+            return ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}",
+                            headers={"Allow": ",".join(error.allowed_methods)}).response()  # fmt: skip
+        except sse.ConnectionAborted:
+            raise
+        except Exception as error:  # a server bug must still answer, never hang the client
+            return ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}").response()
+
+    def _route(self, kind: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            raw = await request.read()
+            body, is_json = _decode(raw)
+            if self._record:
+                self.script.record(
+                    RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers),
+                                    body, len(raw))  # fmt: skip
+                )
+            fault = self.script.next_fault()
+            if fault is not None:
+                await _apply_pre_response_fault(request, fault)
+            self._authenticate(request)
+            self._check_api_version(request, kind)
+            if request.method == "POST" and not (is_json and isinstance(body, dict)):
+                raise ApiError(400, "BadRequest", "The request body must be a JSON object (ChatCompletionsOptions).")
+            return await handler(Call(request, kind, body, fault))
+
+        return handle
+
+    def _authenticate(self, request: web.Request) -> None:
+        if self._api_key is None:
+            return
+        given = request.headers.get("api-key")
+        bearer = request.headers.get("Authorization", "")
+        if bearer.lower().startswith("bearer "):
+            given = given or bearer[7:].strip()
+        if given != self._api_key:
+            raise ApiError(
+                401,
+                "401",
+                "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid "
+                "key for an active subscription and use a correct regional API endpoint for your resource.",
+            )
+
+    def _check_api_version(self, request: web.Request, kind: str) -> None:
+        version = request.query.get("api-version")
+        if kind == _V1:
+            if version is not None:
+                raise ApiError(400, "BadRequest", "api-version query parameter is not allowed when using /v1 path",
+                               target="api-version")  # fmt: skip
+        elif not version:
+            raise ApiError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+                target="api-version",
+            )
+
+    def _served(self, request: web.Request, kind: str, body_model: str | None) -> ServedModel:
+        if kind == _AOAI:
+            name = request.match_info["deployment"]
+        elif kind == _ROOT:
+            return self.models[0]  # a serverless endpoint serves exactly one model, whatever the body says
+        elif kind == _V1 and not body_model:
+            raise ApiError(400, "BadRequest", "model is required on the /openai/v1 route: name the deployment",
+                           target="model")  # fmt: skip
+        else:
+            name = body_model or request.query.get("model") or self.models[0].name
+        served = self._by_name.get(name.lower())
+        if served is not None:
+            return served
+        if kind == _FOUNDRY:
+            raise ApiError(400, "unknown_model", f"Unknown model: {name}", target="model")
+        raise ApiError(
+            404,
+            "DeploymentNotFound",
+            f"The API deployment {name!r} does not exist. Served here: {', '.join(m.name for m in self.models)}.",
+        )
+
+    async def _info(self, call: Call) -> web.StreamResponse:
+        if call.kind in _OPENAI_KINDS:
+            raise ApiError(404, "404", "Resource not found: Azure OpenAI routes have no /info")
+        served = self._served(call.request, call.kind, None)
+        return web.json_response(
+            {"model_name": served.name, "model_type": "chat-completion", "model_provider_name": served.profile.provider}
+        )
+
+    async def _chat(self, call: Call) -> web.StreamResponse:
+        request, kind, fault = call.request, call.kind, call.fault
+        body = dict(call.body)  # extra parameters are removed below; the recorded body stays as sent
+        extras = self._extra_parameters(request, kind, body)
+        try:
+            options = wire.parse_options(body)
+        except wire.ValidationError as error:
+            path, message = wire.describe_validation_error(body, error)
+            raise ApiError(400, "BadRequest", f"{path}: {message}", target=path) from None
+        served = self._served(request, kind, options.model)
+        try:
+            summary = responder.summarize(options, served.profile)
+        except MediaRejected as error:
+            raise ApiError(400, "BadRequest", str(error), target=error.target) from None
+        self._check_audio_api_version(request, kind, summary)
+        scripted = self.script.next_response()
+        if scripted is not None:
+            return await sse.scripted(request, scripted, fault)
+        result = responder.answer(options, summary, served.profile, extras)
+        completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+        if options.stream:
+            stream_options = extras.get("stream_options") or (body.get("stream_options") if kind in _OPENAI_KINDS else None)
+            include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
+            # The spec names streamed chunks "chat.completion"; the OpenAI API names them "chat.completion.chunk".
+            chunk_object = "chat.completion.chunk" if kind in _OPENAI_KINDS else "chat.completion"
+            events = sse.answer_events(completion_id, served.name, result, include_usage, chunk_object)
+            return await sse.send_events(request, events, fault)
+        message: dict[str, Any] = {"role": "assistant", "content": result.content}
+        if result.tool_calls:
+            message["tool_calls"] = result.tool_calls
+        payload = json.dumps({
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": served.name,
+            "choices": [{"index": 0, "finish_reason": result.finish_reason, "message": message}],
+            "usage": result.usage,
+        })  # fmt: skip
+        if fault is not None and fault.malformed_json:
+            payload = payload[: len(payload) // 2]
+        return web.Response(body=payload.encode(), content_type="application/json")
+
+    def _extra_parameters(self, request: web.Request, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through)."""
+        mode = request.headers.get("extra-parameters", "error")
+        if mode not in _EXTRA_MODES:
+            raise ApiError(400, "BadRequest", f"extra-parameters must be one of {', '.join(_EXTRA_MODES)}, not {mode!r}",
+                           target="extra-parameters")  # fmt: skip
+        known = wire.SPEC_PARAMETERS | (wire.OPENAI_PARAMETERS if kind in (_AOAI, _V1) else frozenset())
+        unknown = wire.unknown_parameters(body, known)
+        if unknown and mode == "error":
+            raise ApiError(
+                422,
+                "Invalid input",
+                f"Extra parameters {unknown} are not allowed when the extra-parameters header is 'error' (the "
+                "default). Send 'extra-parameters: pass-through' to give them to the model, or 'drop' to ignore them.",
+                details=[{"code": "extra_forbidden", "message": "Extra inputs are not permitted", "target": k}
+                         for k in unknown],
+            )  # fmt: skip
+        extras = {key: body.pop(key) for key in unknown}
+        return extras if mode == "pass-through" else {}
+
+    def _check_audio_api_version(self, request: web.Request, kind: str, summary: responder.RequestSummary) -> None:
+        version = request.query.get("api-version", "")
+        if kind == _AOAI and summary.audio and version < AOAI_AUDIO_API_VERSION:
+            raise ApiError(400, "BadRequest", f"Audio input needs api-version {AOAI_AUDIO_API_VERSION} or later on "
+                           f"Azure OpenAI deployments; this request used {version}.", target="api-version")  # fmt: skip
+
+
+def _decode(raw: bytes) -> tuple[Any, bool]:
+    """The decoded JSON body and whether it decoded (an empty body decodes to ``None``)."""
+    if not raw:
+        return None, False
+    try:
+        return json.loads(raw), True
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, False
+
+
+async def _apply_pre_response_fault(request: web.Request, fault: Fault) -> None:
+    if fault.delay:
+        await asyncio.sleep(fault.delay)
+    if fault.reset:
+        sse.abort(request)
+    if fault.status is not None:
+        headers = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        if fault.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(fault.retry_after_ms)
+        raise ApiError(fault.status, str(fault.status), f"Injected fault: HTTP {fault.status}.", headers=headers)

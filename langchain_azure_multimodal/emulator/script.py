@@ -1,0 +1,166 @@
+"""The emulator's scripted mode: recorded requests, queued responses and injected faults.
+
+Tests use it to see exactly what a client sent and to make the emulator misbehave the way real endpoints do::
+
+    emu.inject(Fault.throttle(retry_after=0.1), times=2)   # two 429s, then normal answers
+    emu.inject(Fault.reset(after_events=2))                 # cut the next stream after two events
+    emu.enqueue(ScriptedResponse(json={...}))               # answer the next request with this body
+    emu.requests[-1].body["messages"]                       # what the client sent
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Headers whose values are secrets; they are kept for assertions but masked in ``repr``.
+SECRET_HEADERS = frozenset({"api-key", "authorization"})
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)
+    body: Any
+    body_bytes: int
+
+    def header(self, name: str) -> str | None:
+        """A header's value, case-insensitively."""
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in self.headers.items()}
+        return f"RecordedRequest({self.method} {self.path} query={dict(self.query)} headers={shown} body_bytes={self.body_bytes})"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaviour applied to one request. Build them with the class methods; they can be combined with
+    :func:`dataclasses.replace` (for example a delay followed by a 503).
+
+    Example:
+        >>> Fault.throttle(retry_after_ms=250).status
+        429
+    """
+
+    status: int | None = None
+    retry_after: float | None = None
+    retry_after_ms: int | None = None
+    delay: float = 0.0
+    reset: bool = False
+    reset_after_events: int | None = None
+    keep_alive_comments: bool = False
+    sse_event_lines: bool = False
+    stream_error: Mapping[str, Any] | None = None
+    stream_error_after_events: int = 1
+    malformed_json: bool = False
+
+    @classmethod
+    def http_status(
+        cls, status: int, *, retry_after: float | None = None, retry_after_ms: int | None = None
+    ) -> Fault:
+        """Answer with ``status`` and Azure's error body, optionally with ``Retry-After``/``retry-after-ms``."""
+        return cls(status=status, retry_after=retry_after, retry_after_ms=retry_after_ms)
+
+    @classmethod
+    def throttle(cls, *, retry_after: float | None = None, retry_after_ms: int | None = None) -> Fault:
+        """A 429 "too many requests", as a deployment over its quota answers."""
+        return cls.http_status(429, retry_after=retry_after, retry_after_ms=retry_after_ms)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        """Wait ``seconds`` before answering."""
+        return cls(delay=seconds)
+
+    @classmethod
+    def connection_reset(cls, *, after_events: int | None = None) -> Fault:
+        """Reset the TCP connection before any response, or part-way through a stream after ``after_events``."""
+        return cls(reset=after_events is None, reset_after_events=after_events)
+
+    @classmethod
+    def keep_alive(cls, *, with_event_lines: bool = False) -> Fault:
+        """Put ``: keep-alive`` comment lines (and ``event:`` lines, if asked) between the stream's events."""
+        return cls(keep_alive_comments=True, sse_event_lines=with_event_lines)
+
+    @classmethod
+    def error_in_stream(
+        cls, *, code: str = "server_error", message: str = "The model failed mid-stream.", after_events: int = 1
+    ) -> Fault:
+        """Send ``{"error": {...}}`` as a stream event after ``after_events`` events, then end the stream."""
+        return cls(stream_error={"code": code, "message": message}, stream_error_after_events=after_events)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        """Answer 200 with a body (or stream event) that is not valid JSON."""
+        return cls(malformed_json=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class ScriptedResponse:
+    """An exact answer for the next request: a JSON body, or a list of SSE events.
+
+    Events that are dicts are sent as ``data: <json>``; strings are sent as written (``"data: [DONE]"``,
+    ``": comment"``), each followed by a blank line.
+    """
+
+    status: int = 200
+    json: Any = None
+    events: tuple[Mapping[str, Any] | str, ...] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "json": self.json, "events": self.events, "headers": dict(self.headers)}
+
+
+class Script:
+    """Thread-safe store of recorded requests, queued responses and pending faults."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._faults: deque[Fault] = deque()
+        self._responses: deque[ScriptedResponse] = deque()
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def inject(self, fault: Fault, times: int = 1) -> None:
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def enqueue(self, response: ScriptedResponse) -> None:
+        with self._lock:
+            self._responses.append(response)
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def next_response(self) -> ScriptedResponse | None:
+        with self._lock:
+            return self._responses.popleft() if self._responses else None
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+            self._responses.clear()

@@ -1,0 +1,212 @@
+"""Model capability profiles and the documented Azure input limits.
+
+This is the one place that knows what each model family accepts and how inputs turn into tokens. The chat
+model checks requests against it before the network, and the embedded emulator enforces the very same table,
+so the two cannot disagree.
+
+Sources (``shared/seeds``): the Azure OpenAI vision quickstart (10 images per request; JPEG, PNG, GIF first
+frame, WEBP; 20 MB per image; ``low`` is one 512x512 view, ``high`` adds 512-px tiles at double cost), and the
+Phi-3-vision how-to (one image per turn, no system role: the service folds system text into the user turn).
+
+Example:
+    >>> profile = resolve_profile("Phi-4-multimodal-instruct")
+    >>> profile.audio_input, profile.max_images_per_request
+    (True, 10)
+    >>> profile.image_tokens.tokens(2048, 4096, "high"), profile.image_tokens.tokens(2048, 4096, "low")
+    (1105, 85)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+ImageDetail = Literal["auto", "low", "high"]
+
+MEBIBYTE = 1024 * 1024
+#: The documented cap on one input image ("restricted to 20 MB").
+MAX_IMAGE_BYTES = 20 * MEBIBYTE
+#: The documented cap on images in one chat request.
+MAX_IMAGES_PER_REQUEST = 10
+#: Image formats the service decodes (GIF: first frame only).
+IMAGE_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "gif", "webp"})
+#: ``AudioContentFormat`` in the spec.
+AUDIO_FORMATS: frozenset[str] = frozenset({"wav", "mp3"})
+#: No audio cap is documented for chat completions; this mirrors the image cap so one clip cannot dwarf a request.
+MAX_AUDIO_BYTES = 20 * MEBIBYTE
+
+#: Text is estimated at one token per four characters, the usual rule of thumb for English with BPE tokenizers
+#: (tiktoken's encodings cannot be downloaded here, so no exact count is attempted).
+CHARS_PER_TEXT_TOKEN = 4
+
+#: MIME subtypes (``image/<subtype>``) the service knows, mapped to the canonical format name.
+IMAGE_MIME_ALIASES: Mapping[str, str] = {
+    "jpeg": "jpeg",
+    "jpg": "jpeg",
+    "pjpeg": "jpeg",
+    "png": "png",
+    "gif": "gif",
+    "webp": "webp",
+}
+
+
+def text_tokens(text: str) -> int:
+    """Estimate the tokens of ``text`` by the documented characters-per-token rule."""
+    return math.ceil(len(text) / CHARS_PER_TEXT_TOKEN) if text else 0
+
+
+@dataclass(frozen=True)
+class TileTokenRule:
+    """The image-token rule of the GPT-4o family, which Azure documents for its vision models.
+
+    ``low`` costs ``base_tokens``. ``high`` (and ``auto``, which this package counts as ``high``) fits the image in
+    a ``fit_box`` square, scales it so the short side is at most ``short_side``, and adds ``tile_tokens`` for each
+    ``tile_size`` tile that covers it.
+    """
+
+    base_tokens: int = 85
+    tile_tokens: int = 170
+    tile_size: int = 512
+    fit_box: int = 2048
+    short_side: int = 768
+
+    def scaled_size(self, width: int, height: int) -> tuple[int, int]:
+        """The size the model looks at in ``high`` detail; images are never scaled up."""
+        scale = min(1.0, self.fit_box / max(width, height))
+        width, height = width * scale, height * scale
+        scale = min(1.0, self.short_side / min(width, height))
+        return max(1, round(width * scale)), max(1, round(height * scale))
+
+    def tokens(self, width: int, height: int, detail: str | None) -> int:
+        """Image tokens for an image of ``width`` x ``height`` pixels at ``detail``."""
+        if width <= 0 or height <= 0:
+            raise ValueError(f"image size must be positive, got {width}x{height}")
+        if detail == "low":
+            return self.base_tokens
+        scaled_w, scaled_h = self.scaled_size(width, height)
+        tiles = math.ceil(scaled_w / self.tile_size) * math.ceil(scaled_h / self.tile_size)
+        return self.base_tokens + self.tile_tokens * tiles
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What one model family accepts, and how its inputs are counted.
+
+    Example:
+        >>> custom = ModelProfile(name="my-vlm", provider="Contoso", image_input=True, audio_input=False,
+        ...                       max_images_per_request=4, max_images_per_turn=4)
+        >>> custom.accepts_media
+        True
+    """
+
+    name: str
+    provider: str
+    image_input: bool
+    audio_input: bool
+    max_images_per_request: int
+    max_images_per_turn: int
+    system_messages: bool = True
+    image_formats: frozenset[str] = IMAGE_FORMATS
+    audio_formats: frozenset[str] = AUDIO_FORMATS
+    max_image_bytes: int = MAX_IMAGE_BYTES
+    max_audio_bytes: int = MAX_AUDIO_BYTES
+    image_tokens: TileTokenRule = field(default_factory=TileTokenRule)
+    #: Audio is counted by duration; 10 tokens a second approximates the published audio-token rates.
+    audio_tokens_per_second: float = 10.0
+
+    @property
+    def accepts_media(self) -> bool:
+        """Whether the model takes any image or audio input."""
+        return self.image_input or self.audio_input
+
+    def audio_tokens(self, seconds: float) -> int:
+        """Audio tokens for a clip of ``seconds``."""
+        return math.ceil(max(0.0, seconds) * self.audio_tokens_per_second)
+
+
+def _vision(name: str, provider: str, *, images: int = MAX_IMAGES_PER_REQUEST, **extra: object) -> ModelProfile:
+    return ModelProfile(
+        name=name,
+        provider=provider,
+        image_input=True,
+        audio_input=False,
+        max_images_per_request=images,
+        max_images_per_turn=images,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _text_only(name: str, provider: str) -> ModelProfile:
+    return ModelProfile(
+        name=name, provider=provider, image_input=False, audio_input=False,
+        max_images_per_request=0, max_images_per_turn=0,
+    )  # fmt: skip
+
+
+def _audio(name: str, provider: str, *, images: int) -> ModelProfile:
+    return ModelProfile(
+        name=name, provider=provider, image_input=images > 0, audio_input=True,
+        max_images_per_request=images, max_images_per_turn=images,
+    )  # fmt: skip
+
+
+#: Known profiles, keyed by lower-case model name. Look-ups also match a known name followed by a version or size
+#: suffix (``gpt-4o-2024-11-20`` finds ``gpt-4o``), longest name first.
+PROFILES: Mapping[str, ModelProfile] = {
+    p.name: p
+    for p in (
+        _audio("phi-4-multimodal-instruct", "Microsoft", images=MAX_IMAGES_PER_REQUEST),
+        # The Phi-3 vision how-to: one image per turn, and only the last is kept; more is an error.
+        _vision("phi-3-vision-128k-instruct", "Microsoft", images=1, system_messages=False),
+        _vision("phi-3.5-vision-instruct", "Microsoft", images=1, system_messages=False),
+        _vision("gpt-4o", "OpenAI"),
+        _vision("gpt-4o-mini", "OpenAI"),
+        _vision("gpt-4.1", "OpenAI"),
+        _vision("gpt-4.1-mini", "OpenAI"),
+        _vision("gpt-4.1-nano", "OpenAI"),
+        # The audio-preview deployments take text and audio only.
+        _audio("gpt-4o-audio-preview", "OpenAI", images=0),
+        _audio("gpt-4o-mini-audio-preview", "OpenAI", images=0),
+        _vision("mistral-small-2503", "Mistral AI"),
+        _vision("mistral-medium-2505", "Mistral AI"),
+        _text_only("mistral-large-2411", "Mistral AI"),
+        _text_only("phi-4", "Microsoft"),
+        # Llama 3.2 vision answers about a single image per request.
+        _vision("llama-3.2-11b-vision-instruct", "Meta", images=1),
+        _vision("llama-3.2-90b-vision-instruct", "Meta", images=1),
+        _vision("llama-4-maverick-17b-128e-instruct-fp8", "Meta"),
+        _vision("llama-4-scout-17b-16e-instruct", "Meta"),
+    )
+}
+
+#: Used for models this table does not know: every input is allowed, with the documented service-wide limits.
+DEFAULT_PROFILE = ModelProfile(
+    name="default",
+    provider="unknown",
+    image_input=True,
+    audio_input=True,
+    max_images_per_request=MAX_IMAGES_PER_REQUEST,
+    max_images_per_turn=MAX_IMAGES_PER_REQUEST,
+)
+
+_NAMES_LONGEST_FIRST = sorted(PROFILES, key=len, reverse=True)
+
+
+def find_profile(model: str | None) -> ModelProfile | None:
+    """The known profile for ``model`` (case-insensitive, version suffixes allowed), or ``None``."""
+    if not model:
+        return None
+    key = model.strip().lower()
+    if key in PROFILES:
+        return PROFILES[key]
+    for name in _NAMES_LONGEST_FIRST:
+        if key.startswith(name + "-"):
+            return PROFILES[name]
+    return None
+
+
+def resolve_profile(model: str | None) -> ModelProfile:
+    """The profile for ``model``, or the permissive :data:`DEFAULT_PROFILE` when it is unknown."""
+    return find_profile(model) or DEFAULT_PROFILE
