@@ -75,9 +75,9 @@ class TileTokenRule:
     def scaled_size(self, width: int, height: int) -> tuple[int, int]:
         """The size the model looks at in ``high`` detail; images are never scaled up."""
         scale = min(1.0, self.fit_box / max(width, height))
-        width, height = width * scale, height * scale
-        scale = min(1.0, self.short_side / min(width, height))
-        return max(1, round(width * scale)), max(1, round(height * scale))
+        fitted_w, fitted_h = width * scale, height * scale
+        scale = min(1.0, self.short_side / min(fitted_w, fitted_h))
+        return max(1, round(fitted_w * scale)), max(1, round(fitted_h * scale))
 
     def tokens(self, width: int, height: int, detail: str | None) -> int:
         """Image tokens for an image of ``width`` x ``height`` pixels at ``detail``."""
@@ -140,16 +140,24 @@ def _vision(name: str, provider: str, *, images: int = MAX_IMAGES_PER_REQUEST, *
 
 def _text_only(name: str, provider: str) -> ModelProfile:
     return ModelProfile(
-        name=name, provider=provider, image_input=False, audio_input=False,
-        max_images_per_request=0, max_images_per_turn=0,
-    )  # fmt: skip
+        name=name,
+        provider=provider,
+        image_input=False,
+        audio_input=False,
+        max_images_per_request=0,
+        max_images_per_turn=0,
+    )
 
 
 def _audio(name: str, provider: str, *, images: int) -> ModelProfile:
     return ModelProfile(
-        name=name, provider=provider, image_input=images > 0, audio_input=True,
-        max_images_per_request=images, max_images_per_turn=images,
-    )  # fmt: skip
+        name=name,
+        provider=provider,
+        image_input=images > 0,
+        audio_input=True,
+        max_images_per_request=images,
+        max_images_per_turn=images,
+    )
 
 
 #: Known profiles, keyed by lower-case model name. Look-ups also match a known name followed by a version or size

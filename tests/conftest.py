@@ -18,6 +18,8 @@ from langchain_azure_multimodal.emulator import Emulator, RecordedRequest
 from langchain_azure_multimodal.emulator.script import Script
 from tests.spec_validation import SPEC_ENV_VAR, SpecValidator, default_spec_path
 
+pytest_plugins = ["pytester"]
+
 API_KEY = "test-key-0123456789"
 
 

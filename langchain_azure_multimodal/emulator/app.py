@@ -26,7 +26,7 @@ from aiohttp import web
 
 from ..profiles import ModelProfile
 from . import responder, sse, wire
-from .media import MediaRejected
+from .media import MediaError
 from .script import Fault, RecordedRequest, Script
 
 #: Azure OpenAI takes ``input_audio`` from this api-version on.
@@ -131,10 +131,15 @@ class EmulatorApp:
         except web.HTTPNotFound:
             return ApiError(404, "404", f"Resource not found: {request.method} {request.path}").response()
         except web.HTTPMethodNotAllowed as error:
-            return ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}",
-                            headers={"Allow": ",".join(error.allowed_methods)}).response()  # fmt: skip
-        except sse.ConnectionAborted:
-            raise
+            return ApiError(
+                405,
+                "MethodNotAllowed",
+                f"{request.method} is not allowed on {request.path}",
+                headers={"Allow": ",".join(error.allowed_methods)},
+            ).response()
+        except sse.DeliberateResetError:
+            # The socket is already reset; nothing can be written, so no error is logged for it.
+            return web.Response(status=499)
         except Exception as error:  # a server bug must still answer, never hang the client
             return ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}").response()
 
@@ -144,8 +149,9 @@ class EmulatorApp:
             body, is_json = _decode(raw)
             if self._record:
                 self.script.record(
-                    RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers),
-                                    body, len(raw))  # fmt: skip
+                    RecordedRequest(
+                        request.method, request.path, dict(request.query), dict(request.headers), body, len(raw)
+                    )
                 )
             fault = self.script.next_fault()
             if fault is not None:
@@ -177,8 +183,12 @@ class EmulatorApp:
         version = request.query.get("api-version")
         if kind == _V1:
             if version is not None:
-                raise ApiError(400, "BadRequest", "api-version query parameter is not allowed when using /v1 path",
-                               target="api-version")  # fmt: skip
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    "api-version query parameter is not allowed when using /v1 path",
+                    target="api-version",
+                )
         elif not version:
             raise ApiError(
                 400,
@@ -193,8 +203,9 @@ class EmulatorApp:
         elif kind == _ROOT:
             return self.models[0]  # a serverless endpoint serves exactly one model, whatever the body says
         elif kind == _V1 and not body_model:
-            raise ApiError(400, "BadRequest", "model is required on the /openai/v1 route: name the deployment",
-                           target="model")  # fmt: skip
+            raise ApiError(
+                400, "BadRequest", "model is required on the /openai/v1 route: name the deployment", target="model"
+            )
         else:
             name = body_model or request.query.get("model") or self.models[0].name
         served = self._by_name.get(name.lower())
@@ -223,12 +234,12 @@ class EmulatorApp:
         try:
             options = wire.parse_options(body)
         except wire.ValidationError as error:
-            path, message = wire.describe_validation_error(body, error)
-            raise ApiError(400, "BadRequest", f"{path}: {message}", target=path) from None
+            path, problem = wire.describe_validation_error(body, error)
+            raise ApiError(400, "BadRequest", f"{path}: {problem}", target=path) from None
         served = self._served(request, kind, options.model)
         try:
             summary = responder.summarize(options, served.profile)
-        except MediaRejected as error:
+        except MediaError as error:
             raise ApiError(400, "BadRequest", str(error), target=error.target) from None
         self._check_audio_api_version(request, kind, summary)
         scripted = self.script.next_response()
@@ -237,7 +248,9 @@ class EmulatorApp:
         result = responder.answer(options, summary, served.profile, extras)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if options.stream:
-            stream_options = extras.get("stream_options") or (body.get("stream_options") if kind in _OPENAI_KINDS else None)
+            stream_options = extras.get("stream_options") or (
+                body.get("stream_options") if kind in _OPENAI_KINDS else None
+            )
             include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
             # The spec names streamed chunks "chat.completion"; the OpenAI API names them "chat.completion.chunk".
             chunk_object = "chat.completion.chunk" if kind in _OPENAI_KINDS else "chat.completion"
@@ -246,14 +259,16 @@ class EmulatorApp:
         message: dict[str, Any] = {"role": "assistant", "content": result.content}
         if result.tool_calls:
             message["tool_calls"] = result.tool_calls
-        payload = json.dumps({
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": served.name,
-            "choices": [{"index": 0, "finish_reason": result.finish_reason, "message": message}],
-            "usage": result.usage,
-        })  # fmt: skip
+        payload = json.dumps(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": served.name,
+                "choices": [{"index": 0, "finish_reason": result.finish_reason, "message": message}],
+                "usage": result.usage,
+            }
+        )
         if fault is not None and fault.malformed_json:
             payload = payload[: len(payload) // 2]
         return web.Response(body=payload.encode(), content_type="application/json")
@@ -262,8 +277,12 @@ class EmulatorApp:
         """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through)."""
         mode = request.headers.get("extra-parameters", "error")
         if mode not in _EXTRA_MODES:
-            raise ApiError(400, "BadRequest", f"extra-parameters must be one of {', '.join(_EXTRA_MODES)}, not {mode!r}",
-                           target="extra-parameters")  # fmt: skip
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"extra-parameters must be one of {', '.join(_EXTRA_MODES)}, not {mode!r}",
+                target="extra-parameters",
+            )
         known = wire.SPEC_PARAMETERS | (wire.OPENAI_PARAMETERS if kind in (_AOAI, _V1) else frozenset())
         unknown = wire.unknown_parameters(body, known)
         if unknown and mode == "error":
@@ -272,17 +291,24 @@ class EmulatorApp:
                 "Invalid input",
                 f"Extra parameters {unknown} are not allowed when the extra-parameters header is 'error' (the "
                 "default). Send 'extra-parameters: pass-through' to give them to the model, or 'drop' to ignore them.",
-                details=[{"code": "extra_forbidden", "message": "Extra inputs are not permitted", "target": k}
-                         for k in unknown],
-            )  # fmt: skip
+                details=[
+                    {"code": "extra_forbidden", "message": "Extra inputs are not permitted", "target": k}
+                    for k in unknown
+                ],
+            )
         extras = {key: body.pop(key) for key in unknown}
         return extras if mode == "pass-through" else {}
 
     def _check_audio_api_version(self, request: web.Request, kind: str, summary: responder.RequestSummary) -> None:
         version = request.query.get("api-version", "")
         if kind == _AOAI and summary.audio and version < AOAI_AUDIO_API_VERSION:
-            raise ApiError(400, "BadRequest", f"Audio input needs api-version {AOAI_AUDIO_API_VERSION} or later on "
-                           f"Azure OpenAI deployments; this request used {version}.", target="api-version")  # fmt: skip
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"Audio input needs api-version {AOAI_AUDIO_API_VERSION} or later on "
+                f"Azure OpenAI deployments; this request used {version}.",
+                target="api-version",
+            )
 
 
 def _decode(raw: bytes) -> tuple[Any, bool]:

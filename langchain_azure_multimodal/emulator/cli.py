@@ -19,13 +19,27 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Known model profiles: {', '.join(sorted(PROFILES))}. Other names get a permissive default profile.",
     )
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the main model (default: %(default)s)")
-    parser.add_argument("--also-serve", action="append", default=[], metavar="MODEL",
-                        help="another model (deployment) to serve; repeatable")  # fmt: skip
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default: loopback only; other addresses must be asked for)")  # fmt: skip
-    parser.add_argument("--port", type=int, default=8765, help="port to bind, 0 for any free port (default: %(default)s)")
-    parser.add_argument("--api-key-env", default="AZURE_INFERENCE_CREDENTIAL", metavar="VAR",
-                        help="environment variable holding the key clients must send; unset = accept any key")  # fmt: skip
+    parser.add_argument(
+        "--also-serve",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="another model (deployment) to serve; repeatable",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: loopback only; other addresses must be asked for)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to bind, 0 for any free port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--api-key-env",
+        default="AZURE_INFERENCE_CREDENTIAL",
+        metavar="VAR",
+        help="environment variable holding the key clients must send; unset = accept any key",
+    )
     return parser
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from ..profiles import ModelProfile, text_tokens
 from . import wire
 from .instances import minimal_instance
-from .media import AudioFacts, ImageFacts, MediaRejected, inspect_audio, inspect_image
+from .media import AudioFacts, ImageFacts, MediaError, inspect_audio, inspect_image
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Answer:
 
 
 def summarize(options: wire.ChatCompletionsOptions, profile: ModelProfile) -> RequestSummary:
-    """Inspect every message against ``profile``; raises :class:`MediaRejected` for what the service refuses."""
+    """Inspect every message against ``profile``; raises :class:`MediaError` for what the service refuses."""
     summary = RequestSummary()
     texts: list[str] = []
     for index, message in enumerate(options.messages):
@@ -88,7 +88,7 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
             texts.append(item.text)
         elif isinstance(item, wire.ImageItem):
             if not profile.image_input:
-                raise MediaRejected(target, f"{profile.name} does not take image input; send text only")
+                raise MediaError(target, f"{profile.name} does not take image input; send text only")
             images_in_turn += 1
             _check_image_count(target, images_in_turn, len(summary.images) + 1, profile)
             facts = inspect_image(f"{target}.image_url.url", item.image_url.url, item.image_url.detail, profile)
@@ -100,11 +100,13 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
             )
         else:
             if not profile.audio_input:
-                raise MediaRejected(target, f"{profile.name} does not take audio input; transcribe it first")
+                raise MediaError(target, f"{profile.name} does not take audio input; transcribe it first")
             if isinstance(item, wire.AudioUrlItem):
                 summary.audio.append(AudioFacts(remote=True))
                 continue
-            facts_audio = inspect_audio(f"{target}.input_audio", item.input_audio.data, item.input_audio.format, profile)
+            facts_audio = inspect_audio(
+                f"{target}.input_audio", item.input_audio.data, item.input_audio.format, profile
+            )
             summary.audio.append(facts_audio)
             summary.audio_tokens += profile.audio_tokens(facts_audio.duration_s or 0.0)
     return " ".join(texts)
@@ -112,15 +114,13 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
 
 def _check_image_count(target: str, in_turn: int, in_request: int, profile: ModelProfile) -> None:
     if in_request > profile.max_images_per_request:
-        raise MediaRejected(
+        raise MediaError(
             target,
             f"{profile.name} takes at most {profile.max_images_per_request} image(s) per request; "
             f"this is image {in_request}. Send fewer images or split the request",
         )
     if in_turn > profile.max_images_per_turn:
-        raise MediaRejected(
-            target, f"{profile.name} takes at most {profile.max_images_per_turn} image(s) per user turn"
-        )
+        raise MediaError(target, f"{profile.name} takes at most {profile.max_images_per_turn} image(s) per user turn")
 
 
 def describe(summary: RequestSummary, profile: ModelProfile, extras: dict[str, Any]) -> str:
@@ -139,7 +139,9 @@ def describe(summary: RequestSummary, profile: ModelProfile, extras: dict[str, A
         system += " (merged into the user turn: this model has no system role)"
     parts.append(f"System prompt: {system}.")
     if extras:
-        parts.append("Extra parameters passed through: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in extras.items()) + ".")
+        parts.append(
+            "Extra parameters passed through: " + ", ".join(f"{k}={json.dumps(v)}" for k, v in extras.items()) + "."
+        )
     if summary.last_user_text is not None:
         parts.append(f"Last user text: {json.dumps(summary.last_user_text, ensure_ascii=False)}")
     return " ".join(parts)
@@ -205,7 +207,11 @@ def _tool_calls(options: wire.ChatCompletionsOptions, summary: RequestSummary) -
         arguments = json.dumps(minimal_instance(tool.function.parameters or {"type": "object"}))
         digest = hashlib.sha256(f"{index}:{tool.function.name}:{arguments}".encode()).hexdigest()[:12]
         calls.append(
-            {"id": f"call_{digest}", "type": "function", "function": {"name": tool.function.name, "arguments": arguments}}
+            {
+                "id": f"call_{digest}",
+                "type": "function",
+                "function": {"name": tool.function.name, "arguments": arguments},
+            }
         )
     return calls
 

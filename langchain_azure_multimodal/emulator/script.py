@@ -38,7 +38,10 @@ class RecordedRequest:
 
     def __repr__(self) -> str:
         shown = {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in self.headers.items()}
-        return f"RecordedRequest({self.method} {self.path} query={dict(self.query)} headers={shown} body_bytes={self.body_bytes})"
+        return (
+            f"RecordedRequest({self.method} {self.path} query={dict(self.query)} headers={shown} "
+            f"body_bytes={self.body_bytes})"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,7 @@ class Fault:
     malformed_json: bool = False
 
     @classmethod
-    def http_status(
-        cls, status: int, *, retry_after: float | None = None, retry_after_ms: int | None = None
-    ) -> Fault:
+    def http_status(cls, status: int, *, retry_after: float | None = None, retry_after_ms: int | None = None) -> Fault:
         """Answer with ``status`` and Azure's error body, optionally with ``Retry-After``/``retry-after-ms``."""
         return cls(status=status, retry_after=retry_after, retry_after_ms=retry_after_ms)
 

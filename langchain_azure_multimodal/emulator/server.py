@@ -38,8 +38,9 @@ class _EmulatorBase:
         if profile is not None:
             served[0] = ServedModel(model, profile)
         self.script = Script()
-        self.app = EmulatorApp(served, api_key=api_key, script=self.script, record=record,
-                               max_body_bytes=max_body_bytes)  # fmt: skip
+        self.app = EmulatorApp(
+            served, api_key=api_key, script=self.script, record=record, max_body_bytes=max_body_bytes
+        )
         self.host = host
         self._requested_port = port
         self.port: int | None = None

@@ -22,7 +22,7 @@ from .script import Fault, ScriptedResponse
 DONE = "data: [DONE]"
 
 
-class ConnectionAborted(Exception):
+class DeliberateResetError(Exception):
     """Raised after the emulator reset a connection on purpose; the server sends nothing more."""
 
 
@@ -34,7 +34,7 @@ def abort(request: web.Request) -> None:
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
-    raise ConnectionAborted
+    raise DeliberateResetError
 
 
 def answer_events(
@@ -59,20 +59,30 @@ def answer_events(
         yield chunk({"tool_calls": [{"index": index, **call}]})
     yield chunk({}, result.finish_reason)
     if include_usage:
-        yield {"id": completion_id, "object": chunk_object, "created": created, "model": model, "choices": [],
-               "usage": result.usage}  # fmt: skip
+        yield {
+            "id": completion_id,
+            "object": chunk_object,
+            "created": created,
+            "model": model,
+            "choices": [],
+            "usage": result.usage,
+        }
 
 
 async def send_events(
-    request: web.Request, events: Iterator[Mapping[str, Any] | str], fault: Fault | None, *, status: int = 200,
-    headers: Mapping[str, str] | None = None, append_done: bool = True,
-) -> web.StreamResponse:  # fmt: skip
+    request: web.Request,
+    events: Iterator[Mapping[str, Any] | str],
+    fault: Fault | None,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    append_done: bool = True,
+) -> web.StreamResponse:
     """Write ``events`` as SSE, then ``[DONE]`` if ``append_done``, with any stream fault applied."""
     response = web.StreamResponse(status=status, headers={"Content-Type": "text/event-stream", **(headers or {})})
     response.headers["Cache-Control"] = "no-cache"
     await response.prepare(request)
-    sent = 0
-    for event in events:
+    for sent, event in enumerate(events):
         if fault is not None:
             if fault.reset_after_events is not None and sent >= fault.reset_after_events:
                 abort(request)
@@ -87,7 +97,6 @@ async def send_events(
         if fault is not None and fault.malformed_json and not isinstance(event, str):
             text = text[: len(text) // 2]
         await response.write(text.encode() + b"\n\n" if isinstance(event, str) else _line(text))
-        sent += 1
     if fault is not None and fault.reset_after_events is not None:
         abort(request)
     if append_done:
@@ -113,5 +122,6 @@ async def scripted(request: web.Request, response: ScriptedResponse, fault: Faul
     body = json.dumps(response.json)
     if fault is not None and fault.malformed_json:
         body = body[: len(body) // 2]
-    return web.Response(status=response.status, body=body.encode(), content_type="application/json",
-                        headers=response.headers)  # fmt: skip
+    return web.Response(
+        status=response.status, body=body.encode(), content_type="application/json", headers=response.headers
+    )

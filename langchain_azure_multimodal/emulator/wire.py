@@ -115,9 +115,7 @@ class ToolMessage(_Wire):
     tool_call_id: str
 
 
-RequestMessage = Annotated[
-    SystemMessage | UserMessage | AssistantMessage | ToolMessage, Field(discriminator="role")
-]
+RequestMessage = Annotated[SystemMessage | UserMessage | AssistantMessage | ToolMessage, Field(discriminator="role")]
 
 
 class FunctionDefinition(_Wire):
@@ -204,11 +202,24 @@ SPEC_PARAMETERS: frozenset[str] = frozenset(ChatCompletionsOptions.model_fields)
 #: Parameters the OpenAI chat API defines beyond the spec. Azure OpenAI routes know them natively.
 OPENAI_PARAMETERS: frozenset[str] = frozenset(
     {
-        "stream_options", "max_completion_tokens", "n", "logprobs", "top_logprobs", "logit_bias", "user",
-        "parallel_tool_calls", "reasoning_effort", "store", "metadata", "prediction", "audio",
-        "service_level", "service_tier", "verbosity",
+        "stream_options",
+        "max_completion_tokens",
+        "n",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+        "user",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "store",
+        "metadata",
+        "prediction",
+        "audio",
+        "service_level",
+        "service_tier",
+        "verbosity",
     }
-)  # fmt: skip
+)
 
 _OPTIONS = TypeAdapter(ChatCompletionsOptions)
 

@@ -34,8 +34,10 @@ def test_chat_completions_answers_on_every_endpoint_shape(emulator: Emulator, pa
     assert emulator.requests[-1].path == path
 
 
-@pytest.mark.parametrize("path", ["/chat/completions", "/models/chat/completions",
-                                  "/openai/deployments/phi-4-multimodal-instruct/chat/completions"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    ["/chat/completions", "/models/chat/completions", "/openai/deployments/phi-4-multimodal-instruct/chat/completions"],
+)
 def test_routes_with_an_api_version_refuse_a_request_without_one(emulator: Emulator, path: str) -> None:
     reply = call(emulator, path, user(), query={})
     assert reply.status == 400
@@ -44,8 +46,12 @@ def test_routes_with_an_api_version_refuse_a_request_without_one(emulator: Emula
 
 
 def test_v1_route_refuses_an_api_version(emulator: Emulator) -> None:
-    reply = call(emulator, "/openai/v1/chat/completions", {**user(), "model": "phi-4-multimodal-instruct"},
-                 query={"api-version": "2024-05-01-preview"})  # fmt: skip
+    reply = call(
+        emulator,
+        "/openai/v1/chat/completions",
+        {**user(), "model": "phi-4-multimodal-instruct"},
+        query={"api-version": "2024-05-01-preview"},
+    )
     assert reply.status == 400
     assert "not allowed" in reply.error["message"]
 
@@ -57,8 +63,9 @@ def test_v1_route_requires_the_model_naming_the_deployment(emulator: Emulator) -
 
 
 def test_unknown_deployments_and_models_are_refused(emulator: Emulator) -> None:
-    missing = call(emulator, "/openai/deployments/gpt-5/chat/completions", user(),
-                   query={"api-version": "2025-01-01-preview"})  # fmt: skip
+    missing = call(
+        emulator, "/openai/deployments/gpt-5/chat/completions", user(), query={"api-version": "2025-01-01-preview"}
+    )
     assert (missing.status, missing.error["code"]) == (404, "DeploymentNotFound")
     unknown = call(emulator, "/models/chat/completions", {**user(), "model": "gpt-5"})
     assert (unknown.status, unknown.error["code"]) == (400, "unknown_model")
@@ -75,8 +82,11 @@ def test_model_info_on_routes_that_have_it(emulator: Emulator) -> None:
     for path in ("/info", "/models/info"):
         reply = call(emulator, path)
         assert reply.status == 200
-        assert reply.json == {"model_name": "phi-4-multimodal-instruct", "model_type": "chat-completion",
-                              "model_provider_name": "Microsoft"}  # fmt: skip
+        assert reply.json == {
+            "model_name": "phi-4-multimodal-instruct",
+            "model_type": "chat-completion",
+            "model_provider_name": "Microsoft",
+        }
     assert call(emulator, "/openai/deployments/phi-4-multimodal-instruct/info").status == 404
     assert call(emulator, "/info", query={}).status == 400
 
@@ -112,20 +122,39 @@ def test_emulator_without_a_key_accepts_any(emulator_factory) -> None:  # type: 
         ({}, "messages", "Field required"),
         ({"messages": []}, "messages", "at least 1"),
         ({"messages": [{"role": "chat", "content": "x"}]}, "messages[0]", "unknown role 'chat'"),
-        ({"messages": [{"role": "user", "content": [{"type": "image"}]}]}, "messages[0].content[0]", "unknown type 'image'"),
-        ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
-         "messages[0].content[0].image_url.url", "Field required"),
-        ({"messages": [{"role": "user", "content": [{"type": "input_audio",
-                                                     "input_audio": {"data": "AA==", "format": "ogg"}}]}]},
-         "messages[0].content[0].input_audio.format", "'wav' or 'mp3'"),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "image"}]}]},
+            "messages[0].content[0]",
+            "unknown type 'image'",
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+            "messages[0].content[0].image_url.url",
+            "Field required",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "input_audio", "input_audio": {"data": "AA==", "format": "ogg"}}],
+                    }
+                ]
+            },
+            "messages[0].content[0].input_audio.format",
+            "'wav' or 'mp3'",
+        ),
         ({**user(), "temperature": 1.5}, "temperature", "less than or equal to 1"),
         ({**user(), "stop": []}, "stop", "at least 1"),
         ({"messages": [{"role": "tool", "content": "x"}]}, "messages[0].tool_call_id", "Field required"),
         ({**user(), "tool_choice": "any"}, "tool_choice", "'auto', 'none' or 'required'"),
-        ({**user(), "response_format": {"type": "json_schema", "json_schema": {"schema": {}}}},
-         "response_format.json_schema.name", "Field required"),
+        (
+            {**user(), "response_format": {"type": "json_schema", "json_schema": {"schema": {}}}},
+            "response_format.json_schema.name",
+            "Field required",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_bodies_get_400_naming_the_field(emulator: Emulator, body: dict, target: str, words: str) -> None:
     reply = call(emulator, body=body)
     assert reply.status == 400, reply.text
@@ -160,7 +189,7 @@ def test_drop_ignores_unknown_parameters(emulator: Emulator) -> None:
 def test_pass_through_reaches_the_model_and_the_answer_says_so(emulator: Emulator) -> None:
     reply = call(emulator, body={**user(), "top_k": 5, "safe_mode": True}, headers={"extra-parameters": "pass-through"})
     assert reply.status == 200
-    assert 'Extra parameters passed through: top_k=5, safe_mode=true.' in reply.json["choices"][0]["message"]["content"]
+    assert "Extra parameters passed through: top_k=5, safe_mode=true." in reply.json["choices"][0]["message"]["content"]
     assert emulator.requests[-1].body["top_k"] == 5  # the recording keeps the body as sent
 
 

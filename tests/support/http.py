@@ -31,7 +31,7 @@ class Reply:
 
     def events(self) -> list[str]:
         """The ``data:`` payloads of an SSE body, in order."""
-        return [line[len("data: "):] for line in self.text.split("\n") if line.startswith("data: ")]
+        return [line[len("data: ") :] for line in self.text.split("\n") if line.startswith("data: ")]
 
 
 def call(

@@ -28,8 +28,9 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000, freq: float = 440.0) -> b
         clip.setnchannels(1)
         clip.setsampwidth(2)
         clip.setframerate(rate)
-        clip.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
-                                  for i in range(frames)))  # fmt: skip
+        clip.writeframes(
+            b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(frames))
+        )
     return buffer.getvalue()
 
 

@@ -1,0 +1,102 @@
+"""The console script and the README demo."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from langchain_azure_multimodal import demo
+from langchain_azure_multimodal.emulator import Emulator
+
+
+def test_console_script_serves_until_terminated() -> None:
+    env = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": "cli-key"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "langchain_azure_multimodal.emulator.cli", "--port", "0", "--model", "gpt-4o"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert "serving gpt-4o at http://127.0.0.1:" in banner
+        port = int(banner.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        body = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
+        connection.request(
+            "POST",
+            "/chat/completions?api-version=2024-05-01-preview",
+            body,
+            {"api-key": "cli-key", "Content-Type": "application/json"},
+        )
+        reply = connection.getresponse()
+        assert reply.status == 200
+        assert json.loads(reply.read())["model"] == "gpt-4o"
+        connection.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_console_script_reports_a_port_in_use() -> None:
+    with Emulator() as emu:
+        port = emu.port
+        result = subprocess.run(
+            [sys.executable, "-m", "langchain_azure_multimodal.emulator.cli", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 2
+    assert f"cannot bind 127.0.0.1:{port}: " in result.stderr
+    assert "address already in use" in result.stderr
+
+
+def test_binds_loopback_unless_told_otherwise() -> None:
+    with Emulator() as emu:
+        assert emu.endpoint.startswith("http://127.0.0.1:")
+
+
+def test_endpoint_for_every_kind() -> None:
+    with Emulator("gpt-4o") as emu:
+        assert emu.endpoint_for("foundry").endswith("/models")
+        assert emu.endpoint_for("azure-openai").endswith("/openai/deployments/gpt-4o")
+        assert emu.endpoint_for("openai-v1").endswith("/openai/v1")
+        with pytest.raises(ValueError, match="unknown endpoint kind"):
+            emu.endpoint_for("github")
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.endpoint
+
+
+async def test_async_emulator() -> None:
+    from langchain_azure_multimodal.emulator import AsyncEmulator
+
+    async with AsyncEmulator(api_key="k") as emu:
+        import aiohttp
+
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                emu.endpoint + "/chat/completions?api-version=2025-05-01",
+                headers={"api-key": "k"},
+                json={"messages": [{"role": "user", "content": "async"}]},
+            ) as reply,
+        ):
+            assert reply.status == 200
+            assert (await reply.json())["choices"][0]["message"]["content"].endswith('"async"')
+
+
+def test_the_readme_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    assert demo.main() == 0
+    printed = capsys.readouterr().out
+    assert "embedded Azure AI Model Inference emulator" in printed
+    assert "Received 1 image: #1 png 640x400" in printed
+    assert "Received 1 audio clip: #1 wav 1.00 s" in printed
+    assert "Usage of the stream:" in printed
