@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 async def _serve(args: argparse.Namespace) -> None:
     api_key = os.environ.get(args.api_key_env) or None
-    emulator = AsyncEmulator(args.model, api_key=api_key, models=args.also_serve, host=args.host, port=args.port)
+    # Nothing outside this process can read recorded requests, so recording would only grow memory.
+    emulator = AsyncEmulator(
+        args.model, api_key=api_key, models=args.also_serve, host=args.host, port=args.port, record=False
+    )
     await emulator.start()
     print(f"Azure AI Model Inference emulator serving {emulator.model} at {emulator.endpoint}", flush=True)
     print(f"  auth: {'key from $' + args.api_key_env if api_key else 'any key accepted'}; Ctrl-C to stop", flush=True)

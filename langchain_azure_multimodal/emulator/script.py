@@ -124,12 +124,16 @@ class ScriptedResponse:
         return {"status": self.status, "json": self.json, "events": self.events, "headers": dict(self.headers)}
 
 
-class Script:
-    """Thread-safe store of recorded requests, queued responses and pending faults."""
+#: Recorded requests kept by default; older ones are forgotten so a long-lived emulator does not grow without end.
+DEFAULT_MAX_RECORDED = 10_000
 
-    def __init__(self) -> None:
+
+class Script:
+    """Thread-safe store of recorded requests (the latest ``max_recorded``), queued responses and pending faults."""
+
+    def __init__(self, max_recorded: int = DEFAULT_MAX_RECORDED) -> None:
         self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
+        self._requests: deque[RecordedRequest] = deque(maxlen=max_recorded)
         self._faults: deque[Fault] = deque()
         self._responses: deque[ScriptedResponse] = deque()
 

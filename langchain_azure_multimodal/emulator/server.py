@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..profiles import ModelProfile, resolve_profile
 from .app import DEFAULT_MAX_BODY_BYTES, EmulatorApp, ServedModel
-from .script import Fault, RecordedRequest, Script, ScriptedResponse
+from .script import DEFAULT_MAX_RECORDED, Fault, RecordedRequest, Script, ScriptedResponse
 
 DEFAULT_MODEL = "phi-4-multimodal-instruct"
 #: Large enough for any header a real client sends; anything longer gets a 400, not a crash.
@@ -31,13 +31,14 @@ class _EmulatorBase:
         host: str = "127.0.0.1",
         port: int = 0,
         record: bool = True,
+        max_recorded: int = DEFAULT_MAX_RECORDED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         names = [model, *(m for m in models if m.lower() != model.lower())]
         served = [ServedModel(name, resolve_profile(name)) for name in names]
         if profile is not None:
             served[0] = ServedModel(model, profile)
-        self.script = Script()
+        self.script = Script(max_recorded)
         self.app = EmulatorApp(
             served, api_key=api_key, script=self.script, record=record, max_body_bytes=max_body_bytes
         )

@@ -219,3 +219,16 @@ def test_faults_do_not_break_the_server_for_later_clients(emulator: Emulator) ->
 def test_fault_times_must_be_positive(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         emulator.inject(Fault.slow(0.1), times=0)
+
+
+def test_recording_keeps_the_latest_requests_only(emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    emu = emulator_factory(max_recorded=3)
+    for text in ("a", "b", "c", "d"):
+        call(emu, body=user(text))
+    assert [r.body["messages"][0]["content"] for r in emu.requests] == ["b", "c", "d"]
+
+
+def test_recording_can_be_turned_off(emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    emu = emulator_factory(record=False)
+    assert call(emu, body=user()).status == 200
+    assert emu.requests == []
