@@ -1,0 +1,411 @@
+"""``ChatAzureMultimodal``: a LangChain chat model for text, images and audio on Azure-hosted models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, Literal
+
+from azure.ai.inference import ChatCompletionsClient
+from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
+from azure.core.credentials import AzureKeyCredential, TokenCredential
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import ClientAuthenticationError
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from typing_extensions import Self
+
+from . import _tools
+from ._messages import ImageDetail, convert_messages
+from ._responses import StreamState, to_ai_message, to_ai_message_chunk
+from ._transport import astream_chat, client_kwargs, stream_chat
+from .endpoints import EndpointKind, EndpointSettings, resolve_endpoint
+
+ExtraParameters = Literal["pass-through", "drop", "error"]
+Credential = SecretStr | TokenCredential | AsyncTokenCredential
+_GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
+
+
+class ChatAzureMultimodal(BaseChatModel):
+    """Chat model for Azure-hosted models through ``azure-ai-inference``, with image and audio input.
+
+    It takes every LangChain multimodal block form (OpenAI ``image_url``/``input_audio``, LangChain v0 and v1
+    ``image``/``audio`` blocks), streams with callbacks and usage, calls tools, gives structured output, and
+    reaches Azure OpenAI deployments, the ``/openai/v1`` route, serverless and managed-compute endpoints, GitHub
+    Models and OpenAI-compatible servers from one class (see :mod:`langchain_azure_multimodal.endpoints`).
+
+    Example:
+        >>> from langchain_core.messages import HumanMessage
+        >>> from langchain_azure_multimodal.emulator import Emulator
+        >>> with Emulator(model="phi-4-multimodal-instruct", api_key="k") as emu:
+        ...     llm = ChatAzureMultimodal(endpoint=emu.endpoint, credential="k", model="phi-4-multimodal-instruct")
+        ...     reply = llm.invoke([HumanMessage("Hello")])
+        >>> reply.content.endswith('Last user text: "Hello"')
+        True
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
+
+    endpoint: str | None = Field(default_factory=lambda: os.environ.get("AZURE_INFERENCE_ENDPOINT"))
+    """The endpoint URL; env ``AZURE_INFERENCE_ENDPOINT``."""
+    credential: Credential | None = Field(
+        default_factory=lambda: SecretStr(k) if (k := os.environ.get("AZURE_INFERENCE_CREDENTIAL")) else None,
+        alias="api_key",
+        repr=False,
+        exclude=True,
+    )
+    """A key (``str``/``SecretStr``/``AzureKeyCredential``) or an Entra credential (sync or async
+    ``TokenCredential``); env ``AZURE_INFERENCE_CREDENTIAL``. Without one, ``DefaultAzureCredential`` is used."""
+    model: str | None = Field(default=None, alias="model_name")
+    """The model or deployment name (required on ``/openai/v1`` endpoints)."""
+    api_version: str | None = None
+    """Overrides the endpoint kind's API version (not allowed on ``/openai/v1``)."""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    model_extras: dict[str, Any] = Field(default_factory=dict)
+    """Model-specific parameters added to the request body as they are (``top_k``, ``safe_prompt``, ...)."""
+    extra_parameters: ExtraParameters | None = None
+    """The ``extra-parameters`` header; ``pass-through`` by default when there are ``model_extras``."""
+    max_retries: int = 2
+    """Retries on 408, 429, 500, 502, 503, 504 and connection errors, with backoff honouring Retry-After."""
+    timeout: float | None = None
+    """Seconds to wait for each request (connect and read)."""
+    streaming: bool = False
+    stream_usage: bool = True
+    """Ask for token usage at the end of a stream (``stream_options.include_usage``)."""
+    default_image_detail: ImageDetail | None = None
+    """``detail`` for images whose block does not set one."""
+    client_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments handed to the SDK clients (transport, logging, policies...)."""
+    credential_scopes: list[str] | None = None
+    """Overrides the Entra scopes of the endpoint kind."""
+    endpoint_kind: EndpointKind | None = None
+    """Overrides the endpoint kind detected from the URL."""
+
+    _settings: EndpointSettings = PrivateAttr()
+    _client: ChatCompletionsClient | None = PrivateAttr(default=None)
+    _default_credential: Any = PrivateAttr(default=None)
+
+    @field_validator("credential", mode="before")
+    @classmethod
+    def _wrap_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return SecretStr(value) if value else None
+        if isinstance(value, AzureKeyCredential):
+            return SecretStr(value.key)  # kept secret: AzureKeyCredential would show the key to anyone holding it
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Self:
+        if not self.endpoint:
+            raise ValueError(
+                "ChatAzureMultimodal needs an endpoint: pass endpoint='https://<resource>.openai.azure.com/openai/v1' "
+                "(or another endpoint kind) or set AZURE_INFERENCE_ENDPOINT"
+            )
+        self._settings = resolve_endpoint(
+            self.endpoint,
+            kind=self.endpoint_kind,
+            api_version=self.api_version,
+            credential_scopes=self.credential_scopes,
+        )
+        if self._settings.model_required and not self.model:
+            raise ValueError(f"{self._settings.kind.value} endpoints need model=<deployment name> ({self.endpoint})")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
+        return self
+
+    # ------------------------------------------------------------------------------------------ identity
+
+    @property
+    def _llm_type(self) -> str:
+        return "azure-multimodal-chat"
+
+    @property
+    def endpoint_settings(self) -> EndpointSettings:
+        """The resolved endpoint: kind, normalised URL, API version and Entra scopes."""
+        return self._settings
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "endpoint": self._settings.endpoint,
+            "endpoint_kind": self._settings.kind.value,
+        }
+        params.update({name: getattr(self, name) for name in _GENERATION_FIELDS if getattr(self, name) is not None})
+        if self.stop:
+            params["stop"] = self.stop
+        if self.model_extras:
+            params["model_extras"] = self.model_extras
+        return params
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_provider="azure_ai", ls_model_name=self.model or "", ls_model_type="chat")
+        if (temperature := kwargs.get("temperature", self.temperature)) is not None:
+            params["ls_temperature"] = temperature
+        if (max_tokens := kwargs.get("max_tokens", self.max_tokens)) is not None:
+            params["ls_max_tokens"] = max_tokens
+        if stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = stop
+        return params
+
+    # ------------------------------------------------------------------------------------------ clients
+
+    def _credential_for(self, *, is_async: bool) -> Any:
+        credential = self.credential
+        if isinstance(credential, SecretStr):
+            return AzureKeyCredential(credential.get_secret_value())
+        if credential is not None:
+            return credential
+        if not self._settings.credential_scopes:
+            raise ValueError(
+                f"{self._settings.kind.value} endpoints take a key: pass credential=/api_key= or set "
+                "AZURE_INFERENCE_CREDENTIAL"
+            )
+        if self._default_credential is None or getattr(self._default_credential, "_is_async", None) != is_async:
+            if is_async:
+                from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
+
+                self._default_credential = AsyncDefaultAzureCredential()
+            else:
+                from azure.identity import DefaultAzureCredential
+
+                self._default_credential = DefaultAzureCredential()
+            self._default_credential._is_async = is_async
+        return self._default_credential
+
+    def _kwargs_for_client(self, *, is_async: bool) -> dict[str, Any]:
+        return client_kwargs(
+            self._settings,
+            max_retries=self.max_retries,
+            timeout=self.timeout,
+            extra=self.client_kwargs,
+            is_async=is_async,
+        )
+
+    def _sync_client(self) -> ChatCompletionsClient:
+        if self._client is None:
+            self._client = ChatCompletionsClient(
+                endpoint=self._settings.endpoint,
+                credential=self._credential_for(is_async=False),
+                **self._kwargs_for_client(is_async=False),
+            )
+        return self._client
+
+    def _async_client(self) -> AsyncChatCompletionsClient:
+        # A fresh client per call, closed by the caller: an aiohttp session is bound to the event loop that made
+        # it, and LangChain may call from many loops; a cached one would leak "Unclosed client session" warnings.
+        return AsyncChatCompletionsClient(
+            endpoint=self._settings.endpoint,
+            credential=self._credential_for(is_async=True),
+            **self._kwargs_for_client(is_async=True),
+        )
+
+    def get_model_info(self) -> dict[str, Any]:
+        """The endpoint's ``/info`` (model name, type and provider), where the endpoint kind has it."""
+        if not self._settings.has_model_info:
+            raise ValueError(f"{self._settings.kind.value} endpoints have no /info route")
+        with _explain_default_credential(self):
+            return dict(self._sync_client().get_model_info().as_dict())
+
+    # ------------------------------------------------------------------------------------------ requests
+
+    def _request(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The request body and headers; pure, so every check happens before the network."""
+        body: dict[str, Any] = {
+            "messages": convert_messages(
+                messages, default_image_detail=kwargs.pop("default_image_detail", self.default_image_detail)
+            )
+        }
+        for name in _GENERATION_FIELDS:
+            value = kwargs.pop(name, getattr(self, name))
+            if value is not None:  # zeros are real settings (temperature=0, seed=0) and must be sent
+                body[name] = value
+        stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
+        if stop:  # the spec refuses an empty list
+            body["stop"] = list(stop)
+        if self.model:
+            body["model"] = self.model
+        for name in ("tools", "tool_choice", "response_format"):
+            if kwargs.get(name) is not None:
+                body[name] = kwargs.pop(name)
+        kwargs.pop("ls_structured_output_format", None)
+        kwargs.pop("strict", None)
+        extras = {**self.model_extras, **kwargs.pop("model_extras", {})}
+        mode = kwargs.pop("extra_parameters", self.extra_parameters)
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments for ChatAzureMultimodal: {', '.join(sorted(kwargs))}")
+        if stream:
+            body["stream"] = True
+            if self.stream_usage:
+                if self._settings.native_stream_options:
+                    body["stream_options"] = {"include_usage": True}
+                elif mode in (None, "pass-through"):
+                    extras.setdefault("stream_options", {"include_usage": True})
+        headers: dict[str, str] = {}
+        if extras:
+            body.update(extras)
+            headers["extra-parameters"] = mode or "pass-through"
+        elif mode is not None:
+            headers["extra-parameters"] = mode
+        return body, headers
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        body, headers = self._request(messages, stop, stream=False, **kwargs)
+        with _explain_default_credential(self):
+            completion = self._sync_client().complete(body=body, headers=headers)
+        return _chat_result(to_ai_message(completion))
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        body, headers = self._request(messages, stop, stream=False, **kwargs)
+        with _explain_default_credential(self):
+            async with self._async_client() as client:
+                completion = await client.complete(body=body, headers=headers)
+        return _chat_result(to_ai_message(completion))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        body, headers = self._request(messages, stop, stream=True, **kwargs)
+        state = StreamState()
+        with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers) as updates:
+            for update in updates:
+                chunk = _generation_chunk(update, state)
+                if chunk is None:
+                    continue
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        body, headers = self._request(messages, stop, stream=True, **kwargs)
+        state = StreamState()
+        with _explain_default_credential(self):
+            async with self._async_client() as client, await astream_chat(client, body, headers) as updates:
+                async for update in updates:
+                    chunk = _generation_chunk(update, state)
+                    if chunk is None:
+                        continue
+                    if run_manager:
+                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                    yield chunk
+
+    # ------------------------------------------------------------------------------------------ tools
+
+    def bind_tools(
+        self,
+        tools: Sequence[_tools.ToolLike],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (pydantic classes, functions, LangChain tools or OpenAI tool dicts).
+
+        ``tool_choice`` takes ``auto``, ``none``, ``any`` (sent as ``required``), ``required``, a tool name, or a
+        wire-format dict.
+        """
+        formatted = _tools.format_tools(tools, strict=strict)
+        names = [tool["function"]["name"] for tool in formatted]
+        choice = _tools.format_tool_choice(tool_choice, names)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: _tools.StructuredMethod = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | Any]:
+        """Answers parsed into ``schema`` (pydantic class, TypedDict or JSON schema).
+
+        ``method`` is ``json_schema`` (``response_format`` with the schema; the default), ``json_mode``
+        (``response_format`` ``json_object``) or ``function_calling`` (a forced tool call).
+        """
+        if kwargs:
+            raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        return _tools.structured_output(
+            self.bind, self.bind_tools, schema, method=method, include_raw=include_raw, strict=strict
+        )
+
+
+def _chat_result(message: AIMessage) -> ChatResult:
+    llm_output = {"model_name": message.response_metadata.get("model_name"), "token_usage": message.usage_metadata}
+    return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
+
+
+def _generation_chunk(update: Any, state: StreamState) -> ChatGenerationChunk | None:
+    message: AIMessageChunk | None = to_ai_message_chunk(update, state)
+    if message is None:
+        return None
+    info = (
+        {"finish_reason": message.response_metadata["finish_reason"]}
+        if "finish_reason" in (message.response_metadata)
+        else None
+    )
+    return ChatGenerationChunk(message=message, generation_info=info)
+
+
+class _explain_default_credential:  # noqa: N801 - used as a context manager
+    """Re-raise a failed ``DefaultAzureCredential`` sign-in with what was tried and how to fix it."""
+
+    def __init__(self, model: ChatAzureMultimodal) -> None:
+        self._model = model
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or self._model.credential is not None or not isinstance(exc, ClientAuthenticationError):
+            return
+        if self._model._default_credential is None or exc.response is not None:
+            return
+        raise ClientAuthenticationError(
+            message=(
+                "No key was given (credential=, api_key= or AZURE_INFERENCE_CREDENTIAL), so Microsoft Entra ID was "
+                f"tried with DefaultAzureCredential for scopes {list(self._model.endpoint_settings.credential_scopes)}"
+                f", and it failed: {exc.message}. Pass a key, or sign in (az login, managed identity, ...)."
+            )
+        ) from exc

@@ -1,0 +1,378 @@
+"""The transport against the emulator: the wire per endpoint kind, retries, timeouts and tolerant streaming,
+sync and async, through the real SDK clients and azure-core pipelines."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from azure.ai.inference import ChatCompletionsClient
+from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
+from azure.core.credentials import AzureKeyCredential
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceResponseError,
+)
+
+from langchain_azure_multimodal._transport import StreamError, astream_chat, client_kwargs, retry_policy, stream_chat
+from langchain_azure_multimodal.emulator import Emulator, Fault
+from langchain_azure_multimodal.endpoints import EndpointSettings, resolve_endpoint
+from tests.conftest import API_KEY
+from tests.support.media import wav_bytes
+
+ROUTES = {
+    "foundry": ("/models/chat/completions", {"api-version": "2024-05-01-preview"}),
+    "azure-openai": ("/openai/deployments/{model}/chat/completions", {"api-version": "2025-01-01-preview"}),
+    "openai-v1": ("/openai/v1/chat/completions", {}),
+    "root": ("/chat/completions", {"api-version": "2024-05-01-preview"}),
+}
+# Retries in these tests wait about 10 ms, not the default half second and more.
+FAST = 0.01
+
+
+def _settings(emulator: Emulator, route: str = "root") -> EndpointSettings:
+    return resolve_endpoint(emulator.endpoint if route == "root" else emulator.endpoint_for(route))
+
+
+def _kwargs(
+    settings: EndpointSettings, *, max_retries: int = 3, timeout: float = 10.0, is_async: bool = False
+) -> dict[str, Any]:
+    extra = {"retry_policy": retry_policy(max_retries, backoff_factor=FAST, is_async=is_async)}
+    return client_kwargs(settings, max_retries=max_retries, timeout=timeout, extra=extra, is_async=is_async)
+
+
+def _body(emulator: Emulator, text: str = "Tell me about retries", **extra: Any) -> dict[str, Any]:
+    return {"model": emulator.model, "messages": [{"role": "user", "content": text}], **extra}
+
+
+@pytest.fixture
+def sync_client(emulator: Emulator) -> Iterator[ChatCompletionsClient]:
+    settings = _settings(emulator)
+    with ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings)) as client:
+        yield client
+
+
+def _client(emulator: Emulator, route: str = "root", *, key: str = API_KEY, **kwargs: Any) -> ChatCompletionsClient:
+    settings = _settings(emulator, route)
+    return ChatCompletionsClient(settings.endpoint, AzureKeyCredential(key), **_kwargs(settings, **kwargs))
+
+
+def _aclient(
+    emulator: Emulator, route: str = "root", *, key: str = API_KEY, **kwargs: Any
+) -> AsyncChatCompletionsClient:
+    settings = _settings(emulator, route)
+    return AsyncChatCompletionsClient(
+        settings.endpoint, AzureKeyCredential(key), **_kwargs(settings, is_async=True, **kwargs)
+    )
+
+
+def _text(updates: list[Any]) -> str:
+    return "".join(u.choices[0].delta.content or "" for u in updates if u.choices)
+
+
+def _stream(emulator: Emulator, route: str = "root", headers: dict[str, str] | None = None, **body: Any) -> list[Any]:
+    with _client(emulator, route) as client, stream_chat(client, _body(emulator, **body), headers) as updates:
+        return list(updates)
+
+
+async def _astream(
+    emulator: Emulator, route: str = "root", headers: dict[str, str] | None = None, **body: Any
+) -> list[Any]:
+    async with _aclient(emulator, route) as client, await astream_chat(client, _body(emulator, **body), headers) as s:
+        return [update async for update in s]
+
+
+# ---------------------------------------------------------------------------------------------- the wire per kind
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_each_kind_sends_its_path_and_exact_query(emulator: Emulator, route: str) -> None:
+    with _client(emulator, route) as client:
+        reply = client.complete(body=_body(emulator))
+    path, query = ROUTES[route]
+    sent = emulator.requests[-1]
+    assert reply.choices[0].message.content.startswith("[emulator:")
+    assert (sent.path, dict(sent.query)) == (path.format(model=emulator.model), query)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+async def test_each_kind_sends_its_path_and_exact_query_async(emulator: Emulator, route: str) -> None:
+    async with _aclient(emulator, route) as client:
+        await client.complete(body=_body(emulator))
+    path, query = ROUTES[route]
+    assert (emulator.requests[-1].path, dict(emulator.requests[-1].query)) == (path.format(model=emulator.model), query)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_streaming_sends_the_same_path_and_query(emulator: Emulator, route: str) -> None:
+    assert _text(_stream(emulator, route)).startswith("[emulator:")
+    path, query = ROUTES[route]
+    sent = emulator.requests[-1]
+    assert (sent.path, dict(sent.query), sent.body["stream"]) == (path.format(model=emulator.model), query, True)
+
+
+@pytest.mark.parametrize(("api_version", "status"), [(None, 200), ("2024-10-21", 400)])
+def test_audio_on_azure_openai_works_with_the_default_api_version(
+    emulator: Emulator, api_version: str | None, status: int
+) -> None:
+    settings = resolve_endpoint(emulator.endpoint_for("azure-openai"), api_version=api_version)
+    assert settings.supports_audio_input() is (status == 200)
+    audio = {"type": "input_audio", "input_audio": {"data": base64.b64encode(wav_bytes(0.5)).decode(), "format": "wav"}}
+    body = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Transcribe."}, audio]}]}
+    client = ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings))
+    with client:
+        if status == 200:
+            assert "audio" in client.complete(body=body).choices[0].message.content
+        else:
+            with pytest.raises(HttpResponseError, match="Audio input needs api-version 2025-01-01-preview"):
+                client.complete(body=body)
+
+
+# ---------------------------------------------------------------------------------------------- retries
+
+TRANSIENT = [
+    pytest.param(Fault.throttle(), id="429"),
+    pytest.param(Fault.throttle(retry_after_ms=20), id="429-retry-after-ms"),
+    pytest.param(Fault.throttle(retry_after=0.02), id="429-retry-after"),
+    pytest.param(Fault.http_status(502), id="502"),
+    pytest.param(Fault.http_status(503), id="503"),
+    pytest.param(Fault.http_status(408), id="408"),
+    pytest.param(Fault.connection_reset(), id="reset"),
+]
+
+
+@pytest.mark.parametrize("fault", TRANSIENT)
+def test_transient_failures_are_retried(emulator: Emulator, sync_client: ChatCompletionsClient, fault: Fault) -> None:
+    emulator.inject(fault)
+    assert sync_client.complete(body=_body(emulator)).choices
+    assert len(emulator.requests) == 2
+
+
+@pytest.mark.parametrize("fault", TRANSIENT)
+async def test_transient_failures_are_retried_async(emulator: Emulator, fault: Fault) -> None:
+    emulator.inject(fault)
+    async with _aclient(emulator) as client:
+        assert (await client.complete(body=_body(emulator))).choices
+    assert len(emulator.requests) == 2
+
+
+@pytest.mark.parametrize("fault", [Fault.throttle(), Fault.http_status(502), Fault.connection_reset()])
+def test_streams_are_retried_too(emulator: Emulator, fault: Fault) -> None:
+    emulator.inject(fault)
+    assert _text(_stream(emulator)).startswith("[emulator:")
+    assert len(emulator.requests) == 2
+
+
+@pytest.mark.parametrize("fault", [Fault.throttle(), Fault.http_status(502), Fault.connection_reset()])
+async def test_streams_are_retried_too_async(emulator: Emulator, fault: Fault) -> None:
+    emulator.inject(fault)
+    assert _text(await _astream(emulator)).startswith("[emulator:")
+    assert len(emulator.requests) == 2
+
+
+def test_retry_after_ms_is_waited_for(emulator: Emulator, sync_client: ChatCompletionsClient) -> None:
+    emulator.inject(Fault.throttle(retry_after_ms=300))
+    started = time.monotonic()
+    sync_client.complete(body=_body(emulator))
+    assert time.monotonic() - started >= 0.29
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault.throttle(), HttpResponseError),
+        (Fault.http_status(503), HttpResponseError),
+        (Fault.connection_reset(), ServiceResponseError),
+    ],
+)
+def test_no_retries_with_max_retries_0(emulator: Emulator, fault: Fault, error: type[Exception]) -> None:
+    emulator.inject(fault)
+    with _client(emulator, max_retries=0) as client, pytest.raises(error):
+        client.complete(body=_body(emulator))
+    assert len(emulator.requests) == 1
+
+
+async def test_no_retries_with_max_retries_0_async(emulator: Emulator) -> None:
+    emulator.inject(Fault.throttle())
+    async with _aclient(emulator, max_retries=0) as client:
+        with pytest.raises(HttpResponseError) as caught:
+            await client.complete(body=_body(emulator))
+    assert caught.value.status_code == 429 and len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("fault", [Fault.http_status(502), Fault.connection_reset()])
+def test_retries_stop_at_max_retries(emulator: Emulator, fault: Fault) -> None:
+    emulator.inject(fault, times=3)
+    with _client(emulator, max_retries=2) as client, pytest.raises((HttpResponseError, ServiceResponseError)):
+        client.complete(body=_body(emulator))
+    assert len(emulator.requests) == 3
+
+
+async def test_retries_stop_at_max_retries_async(emulator: Emulator) -> None:
+    emulator.inject(Fault.http_status(502), times=3)
+    async with _aclient(emulator, max_retries=2) as client:
+        with pytest.raises(HttpResponseError) as caught:
+            await client.complete(body=_body(emulator))
+    assert caught.value.status_code == 502 and len(emulator.requests) == 3
+
+
+def test_errors_that_retrying_cannot_fix_are_not_retried(
+    emulator: Emulator, sync_client: ChatCompletionsClient
+) -> None:
+    emulator.inject(Fault.http_status(400, retry_after=1))
+    with pytest.raises(HttpResponseError):
+        sync_client.complete(body=_body(emulator))
+    assert len(emulator.requests) == 1
+
+
+# ---------------------------------------------------------------------------------------------- timeouts
+
+
+def test_timeout(emulator: Emulator) -> None:
+    emulator.inject(Fault.slow(2.0))
+    started = time.monotonic()
+    with _client(emulator, max_retries=0, timeout=0.5) as client, pytest.raises(ServiceResponseError):
+        client.complete(body=_body(emulator))
+    assert time.monotonic() - started < 1.2
+
+
+async def test_timeout_async(emulator: Emulator) -> None:
+    emulator.inject(Fault.slow(2.0))
+    started = time.monotonic()
+    async with _aclient(emulator, max_retries=0, timeout=0.5) as client:
+        with pytest.raises(ServiceResponseError):
+            await client.complete(body=_body(emulator))
+    assert time.monotonic() - started < 1.2
+
+
+def test_a_timed_out_try_is_retried(emulator: Emulator) -> None:
+    emulator.inject(Fault.slow(1.0))
+    with _client(emulator, max_retries=1, timeout=0.3) as client:
+        assert client.complete(body=_body(emulator)).choices
+    assert len(emulator.requests) == 2
+
+
+# ---------------------------------------------------------------------------------------------- tolerant streams
+
+
+@pytest.fixture
+def plain_text(emulator: Emulator) -> str:
+    """What the stream says with no fault, to compare the faulty ones against."""
+    text = _text(_stream(emulator))
+    emulator.reset()
+    return text
+
+
+def test_keep_alive_comments_and_event_lines(emulator: Emulator, plain_text: str) -> None:
+    emulator.inject(Fault.keep_alive(with_event_lines=True))
+    updates = _stream(emulator)
+    assert _text(updates) == plain_text
+    assert updates[-1].choices[0].finish_reason == "stop"
+
+
+async def test_keep_alive_comments_and_event_lines_async(emulator: Emulator, plain_text: str) -> None:
+    emulator.inject(Fault.keep_alive(with_event_lines=True))
+    assert _text(await _astream(emulator)) == plain_text
+
+
+def test_error_inside_the_stream(emulator: Emulator) -> None:
+    emulator.inject(Fault.error_in_stream(code="server_error", message="The model failed mid-stream.", after_events=2))
+    received: list[Any] = []
+    with (
+        _client(emulator) as client,
+        stream_chat(client, _body(emulator)) as updates,
+        pytest.raises(StreamError) as caught,
+    ):
+        received.extend(updates)
+    assert (caught.value.code, caught.value.message) == ("server_error", "The model failed mid-stream.")
+    assert (
+        str(caught.value) == "The service sent an error inside the stream: server_error: The model failed mid-stream."
+    )
+    assert len(received) == 2  # what came before the error is delivered first
+
+
+async def test_error_inside_the_stream_async(emulator: Emulator) -> None:
+    emulator.inject(Fault.error_in_stream(code="content_filter", message="Filtered."))
+    with pytest.raises(StreamError) as caught:
+        await _astream(emulator)
+    assert (caught.value.code, caught.value.message) == ("content_filter", "Filtered.")
+
+
+def test_malformed_event(emulator: Emulator) -> None:
+    emulator.inject(Fault.malformed())
+    with pytest.raises(StreamError) as caught:
+        _stream(emulator)
+    assert caught.value.code == "malformed_event" and caught.value.message.startswith('{"id": "chatcmpl-')
+
+
+def test_connection_reset_mid_stream(emulator: Emulator) -> None:
+    emulator.inject(Fault.connection_reset(after_events=3))
+    started = time.monotonic()
+    with pytest.raises(StreamError) as caught:
+        _stream(emulator)
+    assert caught.value.code == "stream_interrupted"
+    assert str(caught.value).startswith("The stream broke off after 3 events")
+    assert time.monotonic() - started < 5 and len(emulator.requests) == 1  # a 200 was already streaming: no retry
+
+
+async def test_connection_reset_mid_stream_async(emulator: Emulator) -> None:
+    emulator.inject(Fault.connection_reset(after_events=3))
+    with pytest.raises(StreamError, match="The stream broke off after 3 events"):
+        await _astream(emulator)
+
+
+def test_usage_on_the_v1_route_with_native_stream_options(emulator: Emulator) -> None:
+    assert _settings(emulator, "openai-v1").native_stream_options
+    updates = _stream(emulator, "openai-v1", stream_options={"include_usage": True})
+    assert updates[-1].usage.total_tokens > 0 and not updates[-1].choices
+    assert "extra-parameters" not in {k.lower() for k in emulator.requests[-1].headers}
+
+
+def test_usage_on_the_foundry_route_by_pass_through(emulator: Emulator) -> None:
+    assert not _settings(emulator, "foundry").native_stream_options
+    updates = _stream(emulator, "foundry", {"extra-parameters": "pass-through"}, stream_options={"include_usage": True})
+    assert updates[-1].usage.total_tokens > 0
+    assert emulator.requests[-1].header("extra-parameters") == "pass-through"
+
+
+async def test_usage_async(emulator: Emulator) -> None:
+    native = await _astream(emulator, "openai-v1", stream_options={"include_usage": True})
+    passed = await _astream(
+        emulator, "foundry", {"extra-parameters": "pass-through"}, stream_options={"include_usage": True}
+    )
+    assert native[-1].usage.total_tokens > 0 and passed[-1].usage.total_tokens > 0
+
+
+def test_wrong_key_is_an_authentication_error_with_the_service_message(emulator: Emulator) -> None:
+    with _client(emulator, key="wrong") as client, pytest.raises(ClientAuthenticationError) as caught:
+        stream_chat(client, _body(emulator))
+    assert "Access denied due to invalid subscription key" in str(caught.value)
+    assert caught.value.status_code == 401 and len(emulator.requests) == 1
+
+
+async def test_wrong_key_is_an_authentication_error_async(emulator: Emulator) -> None:
+    async with _aclient(emulator, key="wrong") as client:
+        with pytest.raises(ClientAuthenticationError, match="Access denied due to invalid subscription key"):
+            await astream_chat(client, _body(emulator))
+
+
+def test_unknown_deployment_is_resource_not_found(emulator: Emulator) -> None:
+    settings = resolve_endpoint(emulator.endpoint_for("azure-openai", deployment="nope"))
+    client = ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings))
+    with client, pytest.raises(ResourceNotFoundError, match="DeploymentNotFound") as caught:
+        stream_chat(client, _body(emulator))
+    assert caught.value.status_code == 404
+
+
+def test_sdk_model_objects_in_the_body_are_serialised(emulator: Emulator) -> None:
+    from azure.ai.inference.models import SystemMessage, UserMessage
+
+    body = {"messages": [SystemMessage("Be brief."), UserMessage("Hi")]}
+    with _client(emulator) as client, stream_chat(client, body) as updates:
+        assert "System prompt: yes." in _text(list(updates))
+    assert emulator.requests[-1].body["messages"][0] == {"role": "system", "content": "Be brief."}
