@@ -1,6 +1,24 @@
-"""LangChain integration for text, image and audio input to Azure-hosted chat models via ``azure-ai-inference``."""
+"""LangChain integration for text, image and audio input to Azure-hosted chat models via ``azure-ai-inference``.
 
+Example:
+    >>> from langchain_azure_multimodal import ChatAzureMultimodal
+    >>> llm = ChatAzureMultimodal(endpoint="https://my-resource.openai.azure.com/openai/v1", api_key="...",
+    ...                           model="gpt-4o")
+    >>> llm.endpoint_settings.kind.value
+    'openai-v1'
+"""
+
+from .chat_models import ChatAzureMultimodal
+from .endpoints import EndpointKind, EndpointSettings
 from .profiles import DEFAULT_PROFILE, PROFILES, ModelProfile, resolve_profile
 
-__all__ = ["DEFAULT_PROFILE", "PROFILES", "ModelProfile", "resolve_profile"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "ChatAzureMultimodal",
+    "EndpointKind",
+    "EndpointSettings",
+    "ModelProfile",
+    "resolve_profile",
+]
 __version__ = "0.1.0"

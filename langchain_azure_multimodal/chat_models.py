@@ -150,7 +150,8 @@ class ChatAzureMultimodal(BaseChatModel):
         return params
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = LangSmithParams(ls_provider="azure_ai", ls_model_name=self.model or "", ls_model_type="chat")
+        model = kwargs.get("model") or self.model or ""
+        params = LangSmithParams(ls_provider="azure_ai", ls_model_name=model, ls_model_type="chat")
         if (temperature := kwargs.get("temperature", self.temperature)) is not None:
             params["ls_temperature"] = temperature
         if (max_tokens := kwargs.get("max_tokens", self.max_tokens)) is not None:
@@ -236,8 +237,9 @@ class ChatAzureMultimodal(BaseChatModel):
         stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
         if stop:  # the spec refuses an empty list
             body["stop"] = list(stop)
-        if self.model:
-            body["model"] = self.model
+        model = kwargs.pop("model", None) or self.model
+        if model:
+            body["model"] = model
         for name in ("tools", "tool_choice", "response_format"):
             if kwargs.get(name) is not None:
                 body[name] = kwargs.pop(name)

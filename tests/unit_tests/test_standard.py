@@ -1,0 +1,50 @@
+"""LangChain's standard unit tests for chat models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_tests.unit_tests import ChatModelUnitTests
+
+from langchain_azure_multimodal import ChatAzureMultimodal
+
+
+class TestChatAzureMultimodalUnit(ChatModelUnitTests):
+    @property
+    def chat_model_class(self) -> type[ChatAzureMultimodal]:
+        return ChatAzureMultimodal
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"endpoint": "https://my-resource.openai.azure.com/openai/v1", "model": "gpt-4o"}
+
+    @property
+    def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+        return (
+            {
+                "AZURE_INFERENCE_ENDPOINT": "https://my-resource.services.ai.azure.com/models",
+                "AZURE_INFERENCE_CREDENTIAL": "env-key",
+            },
+            {"model": "phi-4-multimodal-instruct"},
+            {"endpoint": "https://my-resource.services.ai.azure.com/models", "credential": "env-key"},
+        )
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return True
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
