@@ -8,10 +8,9 @@ with the minimal arguments the schema allows.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
-
-import base64
 
 import httpx
 import pytest
