@@ -1,7 +1,8 @@
-"""The README demo: an image and an audio clip sent through ``azure-ai-inference`` to the embedded emulator.
+"""The README demo: ``ChatAzureMultimodal`` describes an image, translates an audio clip and streams an answer.
 
-It makes its own media (a chart-like PNG, a one-second tone as WAV), starts the emulator on loopback, sends one
-multimodal request, streams a second answer token by token, and prints the token usage. Nothing leaves the machine.
+It makes its own media: a bar chart as PNG (with Pillow, from the ``media`` extra) and a one-second tone as WAV.
+It then runs against the embedded emulator, offline, unless ``AZURE_INFERENCE_ENDPOINT`` is set. In that case it
+uses your endpoint with ``AZURE_INFERENCE_CREDENTIAL`` (or Entra ID) and ``AZURE_INFERENCE_MODEL``, and says so.
 
 Run it with ``python -m langchain_azure_multimodal.demo`` (or ``azure-multimodal-demo``).
 """
@@ -11,24 +12,20 @@ from __future__ import annotations
 import base64
 import io
 import math
+import os
 import struct
 import sys
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from azure.ai.inference import ChatCompletionsClient
-from azure.ai.inference.models import (
-    AudioContentItem,
-    ImageContentItem,
-    ImageUrl,
-    InputAudio,
-    SystemMessage,
-    TextContentItem,
-    UserMessage,
-)
-from azure.core.credentials import AzureKeyCredential
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages.ai import UsageMetadata, add_usage
 
+from .chat_models import ChatAzureMultimodal
 from .emulator import Emulator
 
+DEMO_MODEL = "phi-4-multimodal-instruct"
 DEMO_KEY = "demo-key"
 
 
@@ -48,7 +45,7 @@ def chart_png() -> bytes:
 
 
 def tone_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
-    """A one-second 440 Hz tone as 16-bit mono WAV, made with the standard library."""
+    """A 440 Hz tone as 16-bit mono WAV, made with the standard library."""
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as clip:
         clip.setnchannels(1)
@@ -59,48 +56,51 @@ def tone_wav(seconds: float = 1.0, rate: int = 16000) -> bytes:
     return buffer.getvalue()
 
 
+@contextmanager
+def chat_model() -> Iterator[ChatAzureMultimodal]:
+    """Your endpoint when ``AZURE_INFERENCE_ENDPOINT`` is set, else the embedded emulator."""
+    if os.environ.get("AZURE_INFERENCE_ENDPOINT"):
+        llm = ChatAzureMultimodal(model=os.environ.get("AZURE_INFERENCE_MODEL") or DEMO_MODEL, temperature=0)
+        settings = llm.endpoint_settings
+        print(f"Using your endpoint {settings.endpoint} ({settings.kind.value}), model {llm.model}\n")
+        yield llm
+        return
+    with Emulator(model=DEMO_MODEL, api_key=DEMO_KEY) as emulator:
+        print(f"Using the embedded Azure AI Model Inference emulator at {emulator.endpoint} (offline).")
+        print("Set AZURE_INFERENCE_ENDPOINT (and AZURE_INFERENCE_CREDENTIAL, AZURE_INFERENCE_MODEL) to use yours.\n")
+        yield ChatAzureMultimodal(endpoint=emulator.endpoint, api_key=DEMO_KEY, model=DEMO_MODEL, temperature=0)
+
+
+def describe_image(png: bytes) -> list[BaseMessage]:
+    image = {"type": "image", "base64": base64.b64encode(png).decode(), "mime_type": "image/png"}
+    return [HumanMessage([{"type": "text", "text": "Describe this chart in one sentence."}, image])]
+
+
+def translate_audio(wav: bytes) -> list[BaseMessage]:
+    audio = {"type": "audio", "base64": base64.b64encode(wav).decode(), "mime_type": "audio/wav"}
+    return [
+        SystemMessage("You translate audio clips."),
+        HumanMessage([{"type": "text", "text": "Translate this clip to Spanish."}, audio]),
+    ]
+
+
 def main() -> int:
-    png, wav = chart_png(), tone_wav()
-    with Emulator(model="phi-4-multimodal-instruct", api_key=DEMO_KEY) as emulator:
-        print(f"Using the embedded Azure AI Model Inference emulator at {emulator.endpoint} (offline)\n")
-        client = ChatCompletionsClient(endpoint=emulator.endpoint, credential=AzureKeyCredential(DEMO_KEY))
-        image = ImageUrl(url="data:image/png;base64," + base64.b64encode(png).decode(), detail="high")
-        audio = InputAudio(data=base64.b64encode(wav).decode(), format="wav")
-        reply = client.complete(
-            messages=[
-                SystemMessage("You describe images and translate audio clips."),
-                UserMessage(
-                    [
-                        TextContentItem(text="Describe the chart, then translate the clip to Spanish."),
-                        ImageContentItem(image_url=image),
-                        AudioContentItem(input_audio=audio),
-                    ]
-                ),
-            ],
-            temperature=0,
-        )
-        print("Image + audio ->", reply.choices[0].message.content, "\n")
+    total: UsageMetadata | None = None
+    with chat_model() as llm:
+        for title, messages in (("Image", describe_image(chart_png())), ("Audio", translate_audio(tone_wav()))):
+            reply: AIMessage = llm.invoke(messages)
+            print(f"{title} -> {reply.text}\n")
+            total = add_usage(total, reply.usage_metadata)
         print("Streaming -> ", end="", flush=True)
-        usage = None
-        for update in client.complete(
-            messages=[{"role": "user", "content": "Say hello in three languages."}],
-            stream=True,
-            model_extras={"stream_options": {"include_usage": True}},
-        ):
-            if update.choices:
-                print(update.choices[0].delta.content or "", end="", flush=True)
-            usage = update.usage or usage
+        streamed = None
+        for chunk in llm.stream("Say hello in three languages."):
+            print(chunk.text, end="", flush=True)
+            streamed = chunk if streamed is None else streamed + chunk
         print("\n")
-        client.close()
-        print(
-            f"Usage of the first request: {reply.usage.prompt_tokens} prompt + {reply.usage.completion_tokens} "
-            f"completion = {reply.usage.total_tokens} tokens"
-        )
-        if usage is not None:
-            print(
-                f"Usage of the stream:        {usage.prompt_tokens} prompt + {usage.completion_tokens} "
-                f"completion = {usage.total_tokens} tokens"
-            )
+        total = add_usage(total, streamed.usage_metadata if streamed is not None else None)
+    if total:
+        print(f"Usage of the three calls: {total['input_tokens']} input + {total['output_tokens']} output = "
+              f"{total['total_tokens']} tokens")
     return 0
 
 

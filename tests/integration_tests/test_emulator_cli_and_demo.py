@@ -93,10 +93,27 @@ async def test_async_emulator() -> None:
             assert (await reply.json())["choices"][0]["message"]["content"].endswith('"async"')
 
 
-def test_the_readme_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_readme_demo_runs_offline(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZURE_INFERENCE_ENDPOINT", raising=False)
     assert demo.main() == 0
     printed = capsys.readouterr().out
-    assert "embedded Azure AI Model Inference emulator" in printed
-    assert "Received 1 image: #1 png 640x400" in printed
-    assert "Received 1 audio clip: #1 wav 1.00 s" in printed
-    assert "Usage of the stream:" in printed
+    assert "Using the embedded Azure AI Model Inference emulator" in printed
+    assert "Image -> [emulator:phi-4-multimodal-instruct] Received 1 image: #1 png 640x400" in printed
+    assert "Audio -> [emulator:phi-4-multimodal-instruct] Received 1 audio clip: #1 wav 1.00 s" in printed
+    assert "Streaming -> [emulator:" in printed
+    assert "Usage of the three calls:" in printed
+
+
+def test_the_demo_uses_your_endpoint_when_the_env_says_so(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import API_KEY
+
+    monkeypatch.setenv("AZURE_INFERENCE_ENDPOINT", emulator.endpoint_for("openai-v1"))
+    monkeypatch.setenv("AZURE_INFERENCE_CREDENTIAL", API_KEY)
+    monkeypatch.setenv("AZURE_INFERENCE_MODEL", emulator.model)
+    assert demo.main() == 0
+    printed = capsys.readouterr().out
+    assert f"Using your endpoint {emulator.endpoint_for('openai-v1')} (openai-v1)" in printed
+    assert len(emulator.requests) == 3
+    assert all(r.path == "/openai/v1/chat/completions" for r in emulator.requests)
