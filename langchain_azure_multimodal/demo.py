@@ -99,8 +99,10 @@ def main() -> int:
         print("\n")
         total = add_usage(total, streamed.usage_metadata if streamed is not None else None)
     if total:
-        print(f"Usage of the three calls: {total['input_tokens']} input + {total['output_tokens']} output = "
-              f"{total['total_tokens']} tokens")
+        print(
+            f"Usage of the three calls: {total['input_tokens']} input + {total['output_tokens']} output = "
+            f"{total['total_tokens']} tokens"
+        )
     return 0
 
 
