@@ -100,7 +100,7 @@ def structured_output(
             ls_structured_output_format={"kwargs": {"method": method, "strict": strict}, "schema": tool},
         )
         parser = (
-            PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+            PydanticToolsParser(tools=[schema], first_tool_only=True)
             if is_pydantic
             else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
         )
@@ -115,13 +115,13 @@ def structured_output(
                 "schema": convert_to_json_schema(schema),
             },
         )
-        parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
+        parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
     elif method == "json_mode":
         llm = bind(
             response_format={"type": "json_object"},
             ls_structured_output_format={"kwargs": {"method": method}, "schema": schema},
         )
-        parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
+        parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
     else:
         raise ValueError(f"unknown method {method!r}; use json_schema, json_mode or function_calling")
     if not include_raw:
