@@ -65,9 +65,39 @@ def _schema_name(schema: dict[str, Any] | type) -> str:
     return _NAME_RULE.sub("_", str(name))[:64]
 
 
+def _strict_schema(schema: Any) -> Any:
+    """A copy of a JSON schema in strict structured-output form: every object lists all its properties as
+    required and has ``additionalProperties: false`` (the service refuses ``strict: true`` schemas without them).
+
+    >>> _strict_schema({"type": "object", "properties": {"a": {"type": "object", "properties": {}}}})
+    {'type': 'object', 'properties': {'a': {'type': 'object', 'properties': {}, 'additionalProperties': False}}, \
+'required': ['a'], 'additionalProperties': False}
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in ("properties", "$defs", "definitions"):  # name -> schema maps
+        if isinstance(out.get(key), dict):
+            out[key] = {name: _strict_schema(sub) for name, sub in out[key].items()}
+    for key in ("anyOf", "allOf", "oneOf", "prefixItems"):  # lists of schemas
+        if isinstance(out.get(key), list):
+            out[key] = [_strict_schema(sub) for sub in out[key]]
+    if isinstance(out.get("items"), dict):
+        out["items"] = _strict_schema(out["items"])
+    if isinstance(out.get("properties"), dict):
+        if out["properties"]:
+            out["required"] = list(out["properties"])
+        out["additionalProperties"] = False
+    elif out.get("type") == "object":
+        out["additionalProperties"] = False
+    return out
+
+
 def json_schema_response_format(schema: dict[str, Any] | type, *, strict: bool | None) -> dict[str, Any]:
     """``response_format`` of type ``json_schema`` for a pydantic class, TypedDict or JSON schema."""
     json_schema = convert_to_json_schema(schema)
+    if strict:
+        json_schema = _strict_schema(json_schema)
     definition: dict[str, Any] = {"name": _schema_name(schema), "schema": json_schema}
     if json_schema.get("description"):
         definition["description"] = json_schema["description"]

@@ -11,24 +11,29 @@ from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletions
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import ClientAuthenticationError
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
+from azure.core.utils import case_insensitive_dict
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
 from . import _tools
-from ._messages import ImageDetail, convert_messages
+from ._messages import ImageDetail, UnsupportedContentError, media_parts, parse_messages, to_sdk_messages
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
 from ._transport import astream_chat, client_kwargs, stream_chat
-from .endpoints import EndpointKind, EndpointSettings, resolve_endpoint
+from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 Credential = SecretStr | TokenCredential | AsyncTokenCredential
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
+#: Request headers that carry a key or token; never written to logs.
+_SECRET_HEADERS = frozenset({"api-key", "authorization", "proxy-authorization", "ocp-apim-subscription-key"})
 
 
 class ChatAzureMultimodal(BaseChatModel):
@@ -49,7 +54,10 @@ class ChatAzureMultimodal(BaseChatModel):
         True
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
+    # hide_input_in_errors: a validation error would otherwise print every constructor argument, the key included.
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
+    )
 
     endpoint: str | None = Field(default_factory=lambda: os.environ.get("AZURE_INFERENCE_ENDPOINT"))
     """The endpoint URL; env ``AZURE_INFERENCE_ENDPOINT``."""
@@ -96,6 +104,21 @@ class ChatAzureMultimodal(BaseChatModel):
     _client: ChatCompletionsClient | None = PrivateAttr(default=None)
     _default_credential: Any = PrivateAttr(default=None)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().__init__(*args, **kwargs)
+        except ValidationError as error:
+            # An unusable endpoint is an EndpointError (a ValueError), not pydantic's wrapper around it.
+            causes = [e.get("ctx", {}).get("error") for e in error.errors()]
+            if len(causes) == 1 and isinstance(causes[0], EndpointError):
+                raise causes[0] from None
+            raise
+
+    @field_validator("endpoint_kind", mode="before")
+    @classmethod
+    def _kind_spellings(cls, value: Any) -> Any:
+        return str(value).strip().lower().replace("_", "-") if isinstance(value, str) else value
+
     @field_validator("credential", mode="before")
     @classmethod
     def _wrap_keys(cls, value: Any) -> Any:
@@ -120,6 +143,13 @@ class ChatAzureMultimodal(BaseChatModel):
         )
         if self._settings.model_required and not self.model:
             raise ValueError(f"{self._settings.kind.value} endpoints need model=<deployment name> ({self.endpoint})")
+        is_token_credential = self.credential is not None and not isinstance(self.credential, SecretStr)
+        if is_token_credential and not self._settings.credential_scopes:
+            raise ValueError(
+                f"an Entra token credential needs a scope, and {self._settings.kind.value} endpoints on this host have "
+                "none by default: pass credential_scopes=[...] (e.g. 'https://cognitiveservices.azure.com/.default') "
+                "or use a key"
+            )
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
         return self
@@ -186,13 +216,16 @@ class ChatAzureMultimodal(BaseChatModel):
         return self._default_credential
 
     def _kwargs_for_client(self, *, is_async: bool) -> dict[str, Any]:
-        return client_kwargs(
+        kwargs = client_kwargs(
             self._settings,
             max_retries=self.max_retries,
             timeout=self.timeout,
             extra=self.client_kwargs,
             is_async=is_async,
         )
+        # azure-core's network trace (logging_enable=True) logs request headers as they are, the key included.
+        kwargs.setdefault("logging_policy", _RedactingNetworkTraceLoggingPolicy(**kwargs))
+        return kwargs
 
     def _sync_client(self) -> ChatCompletionsClient:
         if self._client is None:
@@ -225,13 +258,25 @@ class ChatAzureMultimodal(BaseChatModel):
         self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The request body and headers; pure, so every check happens before the network."""
-        body: dict[str, Any] = {
-            "messages": convert_messages(
-                messages, default_image_detail=kwargs.pop("default_image_detail", self.default_image_detail)
-            )
-        }
+        parsed = parse_messages(
+            messages, default_image_detail=kwargs.pop("default_image_detail", self.default_image_detail)
+        )
+        if not self._settings.supports_audio_input():
+            audio = next((part for part in media_parts(parsed) if part.kind == "audio"), None)
+            if audio is not None:
+                raise UnsupportedContentError(
+                    f"Unsupported content at {audio.location} (block type 'audio'): Azure OpenAI deployments take "
+                    f"audio input from api-version {AOAI_MIN_AUDIO_API_VERSION} on, and this model uses "
+                    f"api_version={self._settings.api_version!r}. Pass api_version='{AOAI_MIN_AUDIO_API_VERSION}' "
+                    "or later (or leave api_version out), or use the /openai/v1 endpoint.",
+                    message_index=audio.location.message_index,
+                    block_index=audio.location.block_index,
+                    block_type="audio",
+                )
+        body: dict[str, Any] = {"messages": to_sdk_messages(parsed)}
         for name in _GENERATION_FIELDS:
-            value = kwargs.pop(name, getattr(self, name))
+            value = kwargs.pop(name, None)
+            value = getattr(self, name) if value is None else value
             if value is not None:  # zeros are real settings (temperature=0, seed=0) and must be sent
                 body[name] = value
         stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
@@ -273,6 +318,7 @@ class ChatAzureMultimodal(BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
             completion = self._sync_client().complete(body=body, headers=headers)
@@ -287,6 +333,7 @@ class ChatAzureMultimodal(BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
             async with self._async_client() as client:
@@ -300,6 +347,7 @@ class ChatAzureMultimodal(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers) as updates:
@@ -318,6 +366,7 @@ class ChatAzureMultimodal(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self):
@@ -350,6 +399,11 @@ class ChatAzureMultimodal(BaseChatModel):
         choice = _tools.format_tool_choice(tool_choice, names)
         if choice is not None:
             kwargs["tool_choice"] = choice
+        if "parallel_tool_calls" in kwargs:  # not in the Azure AI API: an extra parameter the model may honour
+            kwargs["model_extras"] = {
+                **kwargs.get("model_extras", {}),
+                "parallel_tool_calls": kwargs.pop("parallel_tool_calls"),
+            }
         return super().bind(tools=formatted, **kwargs)
 
     def with_structured_output(
@@ -388,6 +442,21 @@ def _generation_chunk(update: Any, state: StreamState) -> ChatGenerationChunk | 
         else None
     )
     return ChatGenerationChunk(message=message, generation_info=info)
+
+
+class _RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
+    """azure-core's network trace (``logging_enable=True``), with the key and token headers logged as REDACTED."""
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http_request = request.http_request
+        sent = http_request.headers
+        http_request.headers = case_insensitive_dict(
+            {name: "REDACTED" if name.lower() in _SECRET_HEADERS else value for name, value in sent.items()}
+        )
+        try:
+            super().on_request(request)
+        finally:
+            http_request.headers = sent
 
 
 class _explain_default_credential:  # noqa: N801 - used as a context manager
