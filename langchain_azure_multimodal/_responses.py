@@ -28,11 +28,13 @@ from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, p
 MODEL_PROVIDER = "azure_ai"
 
 
-def wire(obj: Any) -> dict[str, Any]:
-    """The wire JSON of an SDK model (or a plain mapping) as a dict."""
-    if hasattr(obj, "as_dict"):
-        return dict(obj.as_dict())
-    return dict(obj)
+def wire(obj: Any) -> Mapping[str, Any]:
+    """The wire JSON of an SDK model or a plain mapping.
+
+    SDK models are mappings over the JSON they were read from, so they are used as they are: converting them back
+    with ``as_dict()`` would copy every nested object of every response and streamed chunk.
+    """
+    return obj if isinstance(obj, Mapping) else dict(obj)
 
 
 def usage_metadata(usage: Mapping[str, Any] | None) -> UsageMetadata | None:

@@ -58,8 +58,9 @@ from azure.core.exceptions import (
     map_error,
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import AsyncRetryPolicy, NetworkTraceLoggingPolicy, RetryPolicy, SansIOHTTPPolicy
 from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
+from azure.core.utils import case_insensitive_dict
 
 from .endpoints import EndpointSettings
 
@@ -70,6 +71,8 @@ if TYPE_CHECKING:
 else:
     _RetryBase = object
 
+#: Request headers that carry a key or token; never written to logs.
+SECRET_HEADERS = frozenset({"api-key", "authorization", "proxy-authorization", "ocp-apim-subscription-key"})
 #: Statuses worth another try: timeout, throttling, and the transient server and gateway errors.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The longest wait a ``Retry-After`` gets, in seconds: a throttled deployment may ask for minutes, and a chat call
@@ -243,7 +246,25 @@ def client_kwargs(
     if policies:
         kwargs["per_call_policies"] = policies
     kwargs.update(user)
+    if kwargs.get("logging_enable"):
+        # azure-core's network trace logs request headers as they are, the key included.
+        kwargs.setdefault("logging_policy", RedactingNetworkTraceLoggingPolicy(**kwargs))
     return kwargs
+
+
+class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
+    """azure-core's network trace (``logging_enable=True``), with key and token headers logged as ``REDACTED``."""
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http_request = request.http_request
+        sent = http_request.headers
+        http_request.headers = case_insensitive_dict(
+            {name: "REDACTED" if name.lower() in SECRET_HEADERS else value for name, value in sent.items()}
+        )
+        try:
+            super().on_request(request)
+        finally:
+            http_request.headers = sent
 
 
 class StreamError(AzureError):

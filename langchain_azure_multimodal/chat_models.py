@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from azure.ai.inference import ChatCompletionsClient
@@ -11,9 +15,6 @@ from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletions
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import ClientAuthenticationError
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import NetworkTraceLoggingPolicy
-from azure.core.utils import case_insensitive_dict
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
@@ -32,8 +33,6 @@ from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointError, EndpointKind, 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 Credential = SecretStr | TokenCredential | AsyncTokenCredential
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
-#: Request headers that carry a key or token; never written to logs.
-_SECRET_HEADERS = frozenset({"api-key", "authorization", "proxy-authorization", "ocp-apim-subscription-key"})
 
 
 class ChatAzureMultimodal(BaseChatModel):
@@ -103,6 +102,9 @@ class ChatAzureMultimodal(BaseChatModel):
     _settings: EndpointSettings = PrivateAttr()
     _client: ChatCompletionsClient | None = PrivateAttr(default=None)
     _default_credential: Any = PrivateAttr(default=None)
+    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = PrivateAttr(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:
@@ -193,6 +195,7 @@ class ChatAzureMultimodal(BaseChatModel):
     # ------------------------------------------------------------------------------------------ clients
 
     def _credential_for(self, *, is_async: bool) -> Any:
+        """The credential for a new client: the key, the user's Entra credential, or DefaultAzureCredential."""
         credential = self.credential
         if isinstance(credential, SecretStr):
             return AzureKeyCredential(credential.get_secret_value())
@@ -203,29 +206,24 @@ class ChatAzureMultimodal(BaseChatModel):
                 f"{self._settings.kind.value} endpoints take a key: pass credential=/api_key= or set "
                 "AZURE_INFERENCE_CREDENTIAL"
             )
-        if self._default_credential is None or getattr(self._default_credential, "_is_async", None) != is_async:
-            if is_async:
-                from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
+        if is_async:  # one per event loop, closed with its client (see _async_client)
+            from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
 
-                self._default_credential = AsyncDefaultAzureCredential()
-            else:
-                from azure.identity import DefaultAzureCredential
+            return AsyncDefaultAzureCredential()
+        if self._default_credential is None:
+            from azure.identity import DefaultAzureCredential
 
-                self._default_credential = DefaultAzureCredential()
-            self._default_credential._is_async = is_async
+            self._default_credential = DefaultAzureCredential()
         return self._default_credential
 
     def _kwargs_for_client(self, *, is_async: bool) -> dict[str, Any]:
-        kwargs = client_kwargs(
+        return client_kwargs(
             self._settings,
             max_retries=self.max_retries,
             timeout=self.timeout,
             extra=self.client_kwargs,
             is_async=is_async,
         )
-        # azure-core's network trace (logging_enable=True) logs request headers as they are, the key included.
-        kwargs.setdefault("logging_policy", _RedactingNetworkTraceLoggingPolicy(**kwargs))
-        return kwargs
 
     def _sync_client(self) -> ChatCompletionsClient:
         if self._client is None:
@@ -237,13 +235,42 @@ class ChatAzureMultimodal(BaseChatModel):
         return self._client
 
     def _async_client(self) -> AsyncChatCompletionsClient:
-        # A fresh client per call, closed by the caller: an aiohttp session is bound to the event loop that made
-        # it, and LangChain may call from many loops; a cached one would leak "Unclosed client session" warnings.
-        return AsyncChatCompletionsClient(
-            endpoint=self._settings.endpoint,
-            credential=self._credential_for(is_async=True),
-            **self._kwargs_for_client(is_async=True),
-        )
+        """The async client of the running event loop, made on first use and closed when that loop shuts down.
+
+        An aiohttp session belongs to the loop that made it, and LangChain may be called from many loops, so there is
+        one client per loop. Its connections are reused by every call on that loop (a client per call costs a new
+        session, pipeline and connection each time), and a task parked on the loop closes it when ``asyncio.run`` or
+        the test runner cancels the loop's remaining tasks at shutdown. Call :meth:`aclose` to close it sooner.
+        """
+        loop = asyncio.get_running_loop()
+        bundle = self._loop_clients.get(loop)
+        if bundle is None:
+            credential = self._credential_for(is_async=True)
+            owned = credential if self.credential is None else None
+            client = AsyncChatCompletionsClient(
+                endpoint=self._settings.endpoint, credential=credential, **self._kwargs_for_client(is_async=True)
+            )
+            closer = loop.create_task(
+                _close_at_shutdown(client, owned, forget=lambda: self._loop_clients.pop(loop, None))
+            )
+            bundle = _LoopClient(client, owned, closer)
+            self._loop_clients[loop] = bundle
+        return bundle.client
+
+    async def aclose(self) -> None:
+        """Close the async client of the running event loop (and the sync client), if they were made."""
+        bundle = self._loop_clients.pop(asyncio.get_running_loop(), None)
+        if bundle is not None:
+            bundle.closer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await bundle.closer
+        self.close()
+
+    def close(self) -> None:
+        """Close the sync client, if it was made."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def get_model_info(self) -> dict[str, Any]:
         """The endpoint's ``/info`` (model name, type and provider), where the endpoint kind has it."""
@@ -336,8 +363,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
-            async with self._async_client() as client:
-                completion = await client.complete(body=body, headers=headers)
+            completion = await self._async_client().complete(body=body, headers=headers)
         return _chat_result(to_ai_message(completion))
 
     def _stream(
@@ -370,7 +396,7 @@ class ChatAzureMultimodal(BaseChatModel):
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self):
-            async with self._async_client() as client, await astream_chat(client, body, headers) as updates:
+            async with await astream_chat(self._async_client(), body, headers) as updates:
                 async for update in updates:
                     chunk = _generation_chunk(update, state)
                     if chunk is None:
@@ -444,19 +470,25 @@ def _generation_chunk(update: Any, state: StreamState) -> ChatGenerationChunk | 
     return ChatGenerationChunk(message=message, generation_info=info)
 
 
-class _RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
-    """azure-core's network trace (``logging_enable=True``), with the key and token headers logged as REDACTED."""
+@dataclass
+class _LoopClient:
+    """An event loop's async client, the DefaultAzureCredential it owns (if any), and the task that closes both."""
 
-    def on_request(self, request: PipelineRequest[Any]) -> None:
-        http_request = request.http_request
-        sent = http_request.headers
-        http_request.headers = case_insensitive_dict(
-            {name: "REDACTED" if name.lower() in _SECRET_HEADERS else value for name, value in sent.items()}
-        )
-        try:
-            super().on_request(request)
-        finally:
-            http_request.headers = sent
+    client: AsyncChatCompletionsClient
+    credential: Any
+    closer: asyncio.Task[None]
+
+
+async def _close_at_shutdown(
+    client: AsyncChatCompletionsClient, credential: Any, *, forget: Callable[[], object]
+) -> None:
+    try:
+        await asyncio.Event().wait()  # parked until the loop's shutdown (or aclose) cancels it
+    finally:
+        forget()  # the entry holds this task, which holds the loop: drop it so the loop can be collected
+        await client.close()
+        if credential is not None:
+            await credential.close()
 
 
 class _explain_default_credential:  # noqa: N801 - used as a context manager
@@ -471,7 +503,7 @@ class _explain_default_credential:  # noqa: N801 - used as a context manager
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         if exc is None or self._model.credential is not None or not isinstance(exc, ClientAuthenticationError):
             return
-        if self._model._default_credential is None or exc.response is not None:
+        if exc.response is not None:  # the service refused the token: not a sign-in failure
             return
         raise ClientAuthenticationError(
             message=(

@@ -780,3 +780,36 @@ def test_the_sync_client_is_reused(emulator: Emulator) -> None:
     model.invoke("Hi")
     assert client is not None and model._client is client
     assert len({r.header("x-ms-client-request-id") for r in emulator.requests}) == 3
+
+
+def test_one_async_client_per_event_loop_closed_when_the_loop_shuts_down(emulator: Emulator) -> None:
+    import gc
+    import warnings
+
+    model = _model(emulator)
+
+    async def calls() -> tuple[object, object]:
+        await model.ainvoke("one")
+        first = model._async_client()
+        _ = [chunk async for chunk in model.astream("two")]
+        return first, model._async_client()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        for _ in range(3):  # a new loop each time, as asyncio.run and test runners make them
+            first, second = asyncio.run(calls())
+            assert first is second  # the loop's calls share one client and its connections
+        gc.collect()
+    assert len(emulator.requests) == 6
+    assert len(model._loop_clients) == 0  # every loop's client went with its loop
+
+
+async def test_aclose_closes_the_loops_client_now(emulator: Emulator) -> None:
+    model = _model(emulator)
+    await model.ainvoke("Hi")
+    client = model._async_client()
+    await model.aclose()
+    assert model._loop_clients.get(asyncio.get_running_loop()) is None
+    await model.ainvoke("again")  # a new client is made on demand
+    assert model._async_client() is not client
+    await model.aclose()

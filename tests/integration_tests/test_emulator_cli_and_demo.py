@@ -43,6 +43,8 @@ def test_console_script_serves_until_terminated() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+        assert process.stdout is not None
+        process.stdout.close()
 
 
 def test_console_script_reports_a_port_in_use() -> None:
