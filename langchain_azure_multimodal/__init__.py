@@ -8,6 +8,10 @@ Example:
     'openai-v1'
 """
 
+# First on purpose: importing langchain-core's chat-model module before its callbacks package (which isort order
+# in chat_models.py would do) is measurably faster; see bench/README.md, "Chat model overhead".
+import langchain_core.language_models.chat_models  # noqa: F401
+
 from .chat_models import ChatAzureMultimodal
 from .endpoints import EndpointKind, EndpointSettings
 from .profiles import DEFAULT_PROFILE, PROFILES, ModelProfile, resolve_profile

@@ -267,6 +267,22 @@ class RedactingNetworkTraceLoggingPolicy(NetworkTraceLoggingPolicy):
             http_request.headers = sent
 
 
+class MalformedResponseError(AzureError):
+    """A 200 answer whose body is not a JSON object (``code`` ``"malformed_response"``); ``message`` shows its start.
+
+    Broken JSON never gets here: azure-core's pipeline already raises ``DecodeError`` for it.
+
+    Example:
+        >>> MalformedResponseError("[1, 2]").code
+        'malformed_response'
+    """
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(f"The service answered 200 with a body that is not a JSON object: {shown!r}")
+        self.code = "malformed_response"
+        self.message = shown
+
+
 class StreamError(AzureError):
     """A stream that went wrong after its 200: an ``{"error": ...}`` event (``code`` and ``message`` are the
     service's), an event that is not JSON (``code`` ``"malformed_event"``) or a connection lost part-way
@@ -315,7 +331,7 @@ class _SSEDecoder:
         return events
 
 
-def _parse_event(data: str) -> StreamingChatCompletionsUpdate | StreamError:
+def _parse_event(data: str, *, raw: bool) -> StreamingChatCompletionsUpdate | dict[str, Any] | StreamError:
     try:
         event = json.loads(data)
     except ValueError:
@@ -328,7 +344,7 @@ def _parse_event(data: str) -> StreamingChatCompletionsUpdate | StreamError:
     if "error" in event:
         error = event["error"] if isinstance(event["error"], dict) else {"message": str(event["error"])}
         return StreamError(str(error.get("code") or "error"), str(error.get("message") or error))
-    return StreamingChatCompletionsUpdate(event)
+    return event if raw else StreamingChatCompletionsUpdate(event)
 
 
 class _TolerantStream:
@@ -337,8 +353,9 @@ class _TolerantStream:
     _queue: Any
     _failure: StreamError | None
 
-    def _start(self) -> None:
-        self._sse, self._events, self._failure = _SSEDecoder(), 0, None
+    def _start(self, raw: bool) -> None:
+        # raw: queue the events' JSON as dicts; building an SDK update per event costs more than reading it.
+        self._sse, self._events, self._failure, self._raw = _SSEDecoder(), 0, None, raw
 
     def _deserialize_and_add_to_queue(self, element: bytes) -> bool:
         for data in self._sse.feed(element):
@@ -347,12 +364,12 @@ class _TolerantStream:
             if not data.strip():  # an empty event is only a heartbeat
                 continue
             self._events += 1
-            parsed = _parse_event(data)
+            parsed = _parse_event(data, raw=self._raw)
             if isinstance(parsed, StreamError):
                 # Raised by the next read, so the updates before it in this block are delivered first.
                 self._failure = parsed
                 return False
-            if parsed.choices or parsed.usage:  # as the SDK: skip events with neither
+            if parsed.get("choices") or parsed.get("usage"):  # as the SDK: skip events with neither
                 self._queue.put(parsed)
         return False
 
@@ -372,9 +389,9 @@ class TolerantStreamingChatCompletions(_TolerantStream, StreamingChatCompletions
         []
     """
 
-    def __init__(self, response: HttpResponse) -> None:
+    def __init__(self, response: HttpResponse, *, raw: bool = False) -> None:
         super().__init__(response)
-        self._start()
+        self._start(raw)
 
     def _read_next_block(self) -> bool:
         try:
@@ -395,9 +412,9 @@ class TolerantStreamingChatCompletions(_TolerantStream, StreamingChatCompletions
 class AsyncTolerantStreamingChatCompletions(_TolerantStream, AsyncStreamingChatCompletions):
     """The async twin of :class:`TolerantStreamingChatCompletions`; :func:`astream_chat` makes one."""
 
-    def __init__(self, response: AsyncHttpResponse) -> None:
+    def __init__(self, response: AsyncHttpResponse, *, raw: bool = False) -> None:
         super().__init__(response)
-        self._start()
+        self._start(raw)
 
     async def _read_next_block_async(self) -> bool:
         try:
@@ -415,8 +432,10 @@ class AsyncTolerantStreamingChatCompletions(_TolerantStream, AsyncStreamingChatC
         return done
 
 
-def _chat_request(api_version: str, body: Mapping[str, Any], headers: Mapping[str, str] | None) -> HttpRequest:
-    content = json.dumps({**body, "stream": True}, cls=SdkJSONEncoder, exclude_readonly=True)
+def _chat_request(
+    api_version: str, body: Mapping[str, Any], headers: Mapping[str, str] | None, *, stream: bool
+) -> HttpRequest:
+    content = json.dumps({**body, "stream": True} if stream else body, cls=SdkJSONEncoder, exclude_readonly=True)
     # The same Accept as the SDK's complete(stream=True): the service streams SSE whatever Accept says.
     sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
     # api-version always, as the SDK does; StripApiVersionPolicy removes it on /openai/v1.
@@ -428,24 +447,68 @@ def _raise_for_status(response: HttpResponse | AsyncHttpResponse) -> None:
     raise HttpResponseError(response=response)
 
 
-def stream_chat(
+def complete_chat(
     client: ChatCompletionsClient, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``POST /chat/completions`` through ``client``'s pipeline; the answer's JSON (``ChatCompletions``) as a dict.
+
+    The same request and errors as the SDK's ``complete()``, without building SDK objects from the answer only to
+    read them back.
+    """
+    response = client.send_request(_chat_request(client._config.api_version, body, headers, stream=False))
+    if response.status_code != 200:
+        _raise_for_status(response)
+    return _completion_json(response.text())
+
+
+async def acomplete_chat(
+    aclient: AsyncChatCompletionsClient, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The async :func:`complete_chat`."""
+    response = await aclient.send_request(_chat_request(aclient._config.api_version, body, headers, stream=False))
+    if response.status_code != 200:
+        await response.read()
+        _raise_for_status(response)
+    return _completion_json(response.text())
+
+
+def _completion_json(text: str) -> dict[str, Any]:
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise MalformedResponseError(text[:_SHOWN_EVENT_CHARS])
+    return answer
+
+
+def stream_chat(
+    client: ChatCompletionsClient,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str] | None = None,
+    *,
+    raw: bool = False,
 ) -> TolerantStreamingChatCompletions:
     """``POST /chat/completions`` with ``"stream": true`` through ``client``'s pipeline (auth, retries, logging,
-    the strip policy), raising as ``complete()`` does on an error status, with the service's message.
+    the strip policy), raising as ``complete()`` does on an error status, with the service's message. The stream
+    yields SDK ``StreamingChatCompletionsUpdate`` objects, or with ``raw=True`` each event's JSON as a dict.
 
     Example: see the module docstring.
     """
-    request = _chat_request(client._config.api_version, body, headers)
+    request = _chat_request(client._config.api_version, body, headers, stream=True)
     response = client.send_request(request, stream=True)
     if response.status_code != 200:
         response.read()  # so the error carries the service's message, and the connection is freed
         _raise_for_status(response)
-    return TolerantStreamingChatCompletions(response)
+    return TolerantStreamingChatCompletions(response, raw=raw)
 
 
 async def astream_chat(
-    aclient: AsyncChatCompletionsClient, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    aclient: AsyncChatCompletionsClient,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str] | None = None,
+    *,
+    raw: bool = False,
 ) -> AsyncTolerantStreamingChatCompletions:
     """The async :func:`stream_chat`.
 
@@ -463,9 +526,9 @@ async def astream_chat(
         >>> updates[-1].choices[0].finish_reason == "stop"
         True
     """
-    request = _chat_request(aclient._config.api_version, body, headers)
+    request = _chat_request(aclient._config.api_version, body, headers, stream=True)
     response = await aclient.send_request(request, stream=True)
     if response.status_code != 200:
         await response.read()
         _raise_for_status(response)
-    return AsyncTolerantStreamingChatCompletions(response)
+    return AsyncTolerantStreamingChatCompletions(response, raw=raw)

@@ -8,7 +8,7 @@ import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
@@ -24,11 +24,13 @@ from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
-from . import _tools
 from ._messages import ImageDetail, UnsupportedContentError, media_parts, parse_messages, to_sdk_messages
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
-from ._transport import astream_chat, client_kwargs, stream_chat
+from ._transport import acomplete_chat, astream_chat, client_kwargs, complete_chat, stream_chat
 from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
+
+if TYPE_CHECKING:
+    from . import _tools
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 Credential = SecretStr | TokenCredential | AsyncTokenCredential
@@ -348,7 +350,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
-            completion = self._sync_client().complete(body=body, headers=headers)
+            completion = complete_chat(self._sync_client(), body, headers)
         return _chat_result(to_ai_message(completion))
 
     async def _agenerate(
@@ -363,7 +365,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
-            completion = await self._async_client().complete(body=body, headers=headers)
+            completion = await acomplete_chat(self._async_client(), body, headers)
         return _chat_result(to_ai_message(completion))
 
     def _stream(
@@ -376,7 +378,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
-        with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers) as updates:
+        with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers, raw=True) as updates:
             for update in updates:
                 chunk = _generation_chunk(update, state)
                 if chunk is None:
@@ -396,7 +398,7 @@ class ChatAzureMultimodal(BaseChatModel):
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self):
-            async with await astream_chat(self._async_client(), body, headers) as updates:
+            async with await astream_chat(self._async_client(), body, headers, raw=True) as updates:
                 async for update in updates:
                     chunk = _generation_chunk(update, state)
                     if chunk is None:
@@ -420,6 +422,8 @@ class ChatAzureMultimodal(BaseChatModel):
         ``tool_choice`` takes ``auto``, ``none``, ``any`` (sent as ``required``), ``required``, a tool name, or a
         wire-format dict.
         """
+        from . import _tools  # output parsers and schema tools: imported when tools are first bound
+
         formatted = _tools.format_tools(tools, strict=strict)
         names = [tool["function"]["name"] for tool in formatted]
         choice = _tools.format_tool_choice(tool_choice, names)
@@ -446,6 +450,8 @@ class ChatAzureMultimodal(BaseChatModel):
         ``method`` is ``json_schema`` (``response_format`` with the schema; the default), ``json_mode``
         (``response_format`` ``json_object``) or ``function_calling`` (a forced tool call).
         """
+        from . import _tools
+
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
         return _tools.structured_output(

@@ -813,3 +813,17 @@ async def test_aclose_closes_the_loops_client_now(emulator: Emulator) -> None:
     await model.ainvoke("again")  # a new client is made on demand
     assert model._async_client() is not client
     await model.aclose()
+
+
+def test_a_malformed_answer_raises_a_typed_error(emulator: Emulator) -> None:
+    from azure.core.exceptions import DecodeError
+
+    from langchain_azure_multimodal._transport import MalformedResponseError
+
+    emulator.inject(Fault.malformed())
+    with pytest.raises(DecodeError, match="JSON is invalid"):  # azure-core's pipeline reads the broken JSON
+        _model(emulator).invoke("Hi")
+    emulator.enqueue(ScriptedResponse(json=[1, 2]))
+    with pytest.raises(MalformedResponseError, match="not a JSON object") as caught:
+        _model(emulator).invoke("Hi")
+    assert caught.value.code == "malformed_response"
