@@ -53,8 +53,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
+from _servers import launch, stop  # beside this script, which python puts first on sys.path
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
 from azure.ai.inference.models import ChatRequestMessage, StreamingChatCompletions, UserMessage
@@ -102,53 +103,19 @@ class Server:
 
 
 _children: list[subprocess.Popen[str]] = []
-_drainers: dict[int, threading.Thread] = {}
 
 
 def start_emulator() -> Server:
-    """Start the emulator CLI on a free port; its first stdout line carries the URL. The rest is drained."""
+    """Start the emulator CLI on a free port (its first stdout line carries the URL)."""
     env = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY, "PYTHONUNBUFFERED": "1"}
     argv = [sys.executable, "-m", "langchain_azure_multimodal.emulator.cli", "--port", "0", "--model", MODEL]
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    process, url = launch("emulator", argv, env)
     _children.append(process)
-    assert process.stdout is not None
-    stdout: IO[str] = process.stdout
-    first: list[str] = []
-    got = threading.Event()
-
-    def drain() -> None:
-        for line in stdout:
-            if not got.is_set():
-                first.append(line)
-                got.set()
-        got.set()
-
-    drainer = threading.Thread(target=drain, name="drain-emulator", daemon=True)
-    drainer.start()
-    _drainers[process.pid] = drainer
-    if not got.wait(START_TIMEOUT_S) or not first:
-        stop_process(process)
-        raise RuntimeError(f"emulator: no start-up line within {START_TIMEOUT_S:g} s (exit code {process.poll()})")
-    match = _URL.search(first[0])
-    if match is None:
-        stop_process(process)
-        raise RuntimeError(f"emulator: unexpected start-up line {first[0]!r}")
-    return Server(process, match.group(1))
+    return Server(process, url)
 
 
 def stop_process(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    drainer = _drainers.pop(process.pid, None)
-    if drainer is not None:
-        drainer.join(timeout=5)  # it ends at the pipe's EOF, now that the process is gone
-    if process.stdout is not None and (drainer is None or not drainer.is_alive()):
-        process.stdout.close()
+    stop(process)
 
 
 def stop_children() -> None:

@@ -26,15 +26,14 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
 
 import aiohttp
+from _servers import launch, stop  # beside this script, which python puts first on sys.path
 from aiohttp import web
 
 API_VERSION = "2024-05-01-preview"
@@ -148,39 +147,13 @@ class Server:
 
 
 def start_server(name: str, argv: list[str], env: dict[str, str]) -> Server:
-    """Start ``argv``, wait for the URL on its first stdout line; drain the rest of stdout in a thread."""
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    stdout: IO[str] = process.stdout
-    first: list[str] = []
-    got = threading.Event()
-
-    def drain() -> None:
-        for line in stdout:
-            if not got.is_set():
-                first.append(line)
-                got.set()
-        got.set()
-
-    threading.Thread(target=drain, name=f"drain-{name}", daemon=True).start()
-    if not got.wait(START_TIMEOUT_S) or not first:
-        stop_server(process)
-        raise RuntimeError(f"{name}: no start-up line within {START_TIMEOUT_S:g} s (exit code {process.poll()})")
-    match = _URL.search(first[0])
-    if match is None:
-        stop_server(process)
-        raise RuntimeError(f"{name}: unexpected start-up line {first[0]!r}")
-    return Server(name, process, match.group(1))
+    """Start ``argv`` and wait for the URL on its first stdout line."""
+    process, url = launch(name, argv, env)
+    return Server(name, process, url)
 
 
 def stop_server(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    stop(process)
 
 
 # ---------------------------------------------------------------------------------------------- load generator

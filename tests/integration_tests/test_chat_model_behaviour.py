@@ -23,46 +23,12 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal._transport import StreamError
 from langchain_azure_multimodal.emulator import Emulator, Fault, ScriptedResponse
-from tests.conftest import API_KEY
+from tests.support.chat import completion, merge, model_on
 from tests.support.media import wav_bytes
 
 WAV_B64 = base64.b64encode(wav_bytes(2.0)).decode()
-
-
-def _endpoint(emulator: Emulator, route: str) -> str:
-    return emulator.endpoint if route in ("root", "serverless") else emulator.endpoint_for(route)
-
-
-def _model(emulator: Emulator, route: str = "foundry", **kwargs: Any) -> ChatAzureMultimodal:
-    kwargs.setdefault("api_key", API_KEY)
-    kwargs.setdefault("model", emulator.model)
-    if route == "serverless":
-        kwargs.setdefault("endpoint_kind", "serverless")
-    return ChatAzureMultimodal(endpoint=_endpoint(emulator, route), **kwargs)
-
-
-def _completion(message: dict[str, Any], finish_reason: str = "stop", **extra: Any) -> dict[str, Any]:
-    """A ChatCompletions body, as the service answers."""
-    return {
-        "id": "chatcmpl-scripted",
-        "object": "chat.completion",
-        "created": 1_700_000_000,
-        "model": "scripted-model",
-        "choices": [{"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", **message}}],
-        "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14},
-        **extra,
-    }
-
-
-def _merge(chunks: list[AIMessageChunk]) -> AIMessageChunk:
-    assert chunks
-    merged = chunks[0]
-    for chunk in chunks[1:]:
-        merged = merged + chunk
-    return merged
 
 
 # ---------------------------------------------------------------------------------------------- responses
@@ -76,7 +42,7 @@ class GetWeather(BaseModel):
 
 
 def test_tool_calls_are_parsed(emulator: Emulator) -> None:
-    reply = _model(emulator).bind_tools([GetWeather], tool_choice="any").invoke("Weather in Paris?")
+    reply = model_on(emulator).bind_tools([GetWeather], tool_choice="any").invoke("Weather in Paris?")
     assert emulator.requests[-1].body["tool_choice"] == "required"
     assert reply.content == ""
     assert reply.invalid_tool_calls == []
@@ -90,8 +56,8 @@ def test_tool_calls_are_parsed(emulator: Emulator) -> None:
 def test_bad_tool_call_arguments_become_invalid_tool_calls(emulator: Emulator) -> None:
     bad = {"id": "call_bad", "type": "function", "function": {"name": "GetWeather", "arguments": '{"city": "Par'}}
     good = {"id": "call_ok", "type": "function", "function": {"name": "GetWeather", "arguments": '{"city": "Oslo"}'}}
-    emulator.enqueue(ScriptedResponse(json=_completion({"content": None, "tool_calls": [bad, good]}, "tool_calls")))
-    reply = _model(emulator).bind_tools([GetWeather]).invoke("Weather?")
+    emulator.enqueue(ScriptedResponse(json=completion({"content": None, "tool_calls": [bad, good]}, "tool_calls")))
+    reply = model_on(emulator).bind_tools([GetWeather]).invoke("Weather?")
     assert reply.tool_calls == [{"name": "GetWeather", "args": {"city": "Oslo"}, "id": "call_ok", "type": "tool_call"}]
     assert len(reply.invalid_tool_calls) == 1
     invalid = reply.invalid_tool_calls[0]
@@ -101,7 +67,7 @@ def test_bad_tool_call_arguments_become_invalid_tool_calls(emulator: Emulator) -
 
 def test_usage_metadata_counts_the_audio_sent(emulator: Emulator) -> None:
     audio = {"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"}
-    reply = _model(emulator).invoke([HumanMessage([{"type": "text", "text": "Transcribe"}, audio])])
+    reply = model_on(emulator).invoke([HumanMessage([{"type": "text", "text": "Transcribe"}, audio])])
     usage = reply.usage_metadata
     assert usage is not None
     # The emulator counts 10 tokens per second of audio: 2 s -> 20.
@@ -119,8 +85,8 @@ def test_usage_details_are_all_read(emulator: Emulator) -> None:
         "prompt_tokens_details": {"audio_tokens": 25, "cached_tokens": 8},
         "completion_tokens_details": {"audio_tokens": 2, "reasoning_tokens": 5},
     }
-    emulator.enqueue(ScriptedResponse(json={**_completion({"content": "ok"}), "usage": usage}))
-    reply = _model(emulator).invoke("Hi")
+    emulator.enqueue(ScriptedResponse(json={**completion({"content": "ok"}), "usage": usage}))
+    reply = model_on(emulator).invoke("Hi")
     assert reply.usage_metadata == {
         "input_tokens": 40,
         "output_tokens": 12,
@@ -131,7 +97,7 @@ def test_usage_details_are_all_read(emulator: Emulator) -> None:
 
 
 def test_response_metadata(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke("Hi")
+    reply = model_on(emulator).invoke("Hi")
     metadata = reply.response_metadata
     assert metadata["model_name"] == emulator.model
     assert metadata["finish_reason"] == "stop"
@@ -144,10 +110,10 @@ def test_response_metadata(emulator: Emulator) -> None:
 def test_a_content_filter_stop_is_visible(emulator: Emulator) -> None:
     filters = {"hate": {"filtered": True, "severity": "high"}, "violence": {"filtered": False, "severity": "safe"}}
     prompt_filters = [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]
-    body = _completion({"content": ""}, "content_filter", prompt_filter_results=prompt_filters)
+    body = completion({"content": ""}, "content_filter", prompt_filter_results=prompt_filters)
     body["choices"][0]["content_filter_results"] = filters
     emulator.enqueue(ScriptedResponse(json=body))
-    reply = _model(emulator).invoke("Hi")
+    reply = model_on(emulator).invoke("Hi")
     assert reply.response_metadata["content_filtered"] is True
     assert reply.response_metadata["finish_reason"] == "content_filter"
     assert reply.response_metadata["content_filter_results"] == filters
@@ -155,8 +121,8 @@ def test_a_content_filter_stop_is_visible(emulator: Emulator) -> None:
 
 
 def test_reasoning_content_becomes_a_reasoning_block(emulator: Emulator) -> None:
-    emulator.enqueue(ScriptedResponse(json=_completion({"content": "42", "reasoning_content": "6 times 7."})))
-    reply = _model(emulator).invoke("Hi")
+    emulator.enqueue(ScriptedResponse(json=completion({"content": "42", "reasoning_content": "6 times 7."})))
+    reply = model_on(emulator).invoke("Hi")
     assert reply.content == [{"type": "reasoning", "reasoning": "6 times 7."}, {"type": "text", "text": "42"}]
     assert reply.text == "42"
 
@@ -179,7 +145,7 @@ def test_streamed_reasoning_comes_before_the_text(emulator: Emulator) -> None:
         "data: [DONE]",
     )
     emulator.enqueue(ScriptedResponse(events=events))
-    merged = _merge(list(_model(emulator).stream("Hi")))
+    merged = merge(list(model_on(emulator).stream("Hi")))
     assert merged.content == [
         {"type": "reasoning", "reasoning": "Thinking.", "index": 0},
         {"type": "text", "text": "Hi", "index": 1},
@@ -211,7 +177,7 @@ class AsyncCollector(AsyncCallbackHandler):
 
 def test_stream_calls_on_llm_new_token_once_per_chunk_with_the_chunk(emulator: Emulator) -> None:
     collector = Collector()
-    chunks = list(_model(emulator).stream("Hello there", config={"callbacks": [collector]}))
+    chunks = list(model_on(emulator).stream("Hello there", config={"callbacks": [collector]}))
     assert len(chunks) > 5
     assert len(collector.chunks) == len(chunks)
     for seen, yielded in zip(collector.chunks, chunks, strict=True):
@@ -223,7 +189,7 @@ def test_stream_calls_on_llm_new_token_once_per_chunk_with_the_chunk(emulator: E
 
 async def test_astream_calls_on_llm_new_token_once_per_chunk_with_the_chunk(emulator: Emulator) -> None:
     collector = AsyncCollector()
-    chunks = [c async for c in _model(emulator).astream("Hello there", config={"callbacks": [collector]})]
+    chunks = [c async for c in model_on(emulator).astream("Hello there", config={"callbacks": [collector]})]
     assert len(chunks) > 5
     assert [seen.message for seen in collector.chunks] == chunks
     assert all(seen.message is yielded for seen, yielded in zip(collector.chunks, chunks, strict=True))
@@ -232,7 +198,7 @@ async def test_astream_calls_on_llm_new_token_once_per_chunk_with_the_chunk(emul
 
 @pytest.mark.parametrize("is_async", [False, True])
 async def test_invoke_with_streaming_true_streams_and_calls_back_per_chunk(emulator: Emulator, is_async: bool) -> None:
-    model = _model(emulator, streaming=True)
+    model = model_on(emulator, streaming=True)
     streamed = list(model.stream("Hello there"))
     if is_async:
         collector: Collector | AsyncCollector = AsyncCollector()
@@ -251,24 +217,24 @@ async def test_invoke_with_streaming_true_streams_and_calls_back_per_chunk(emula
 
 @pytest.mark.parametrize("stream", [True, False])
 def test_invoke_takes_langchains_stream_flag(emulator: Emulator, stream: bool) -> None:
-    reply = _model(emulator).invoke("Hi", stream=stream)
+    reply = model_on(emulator).invoke("Hi", stream=stream)
     assert emulator.requests[-1].body.get("stream", False) is stream
     assert reply.content.endswith('Last user text: "Hi"')
 
 
 async def test_ainvoke_takes_langchains_stream_flag(emulator: Emulator) -> None:
-    reply = await _model(emulator).ainvoke("Hi", stream=True)
+    reply = await model_on(emulator).ainvoke("Hi", stream=True)
     assert emulator.requests[-1].body["stream"] is True
     assert reply.content.endswith('Last user text: "Hi"')
 
 
 def test_streamed_tool_calls_arrive_as_tool_call_chunks(emulator: Emulator) -> None:
-    chunks = list(_model(emulator).bind_tools([GetWeather], tool_choice="GetWeather").stream("Weather?"))
+    chunks = list(model_on(emulator).bind_tools([GetWeather], tool_choice="GetWeather").stream("Weather?"))
     with_calls = [c for c in chunks if c.tool_call_chunks]
     assert len(with_calls) == 1
     (piece,) = with_calls[0].tool_call_chunks
     assert (piece["name"], piece["args"], piece["index"]) == ("GetWeather", '{"city": "", "days": 1}', 0)
-    merged = _merge(chunks)
+    merged = merge(chunks)
     assert [(c["name"], c["args"]) for c in merged.tool_calls] == [("GetWeather", {"city": "", "days": 1})]
     assert merged.tool_calls[0]["id"] == piece["id"]
     assert merged.response_metadata["finish_reason"] == "tool_calls"
@@ -280,7 +246,7 @@ STREAM_ROUTES = {"foundry": False, "azure-openai": True, "openai-v1": True, "ser
 
 @pytest.mark.parametrize("route", list(STREAM_ROUTES))
 def test_stream_usage_on_each_endpoint_kind(emulator: Emulator, route: str) -> None:
-    chunks = list(_model(emulator, route).stream("Count my tokens"))
+    chunks = list(model_on(emulator, route).stream("Count my tokens"))
     sent = emulator.requests[-1]
     assert sent.body["stream"] is True
     assert sent.body["stream_options"] == {"include_usage": True}
@@ -292,21 +258,21 @@ def test_stream_usage_on_each_endpoint_kind(emulator: Emulator, route: str) -> N
     assert usage_chunks[0].content == ""
     assert usage["input_tokens"] == 4  # "Count my tokens": 15 characters
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
-    merged = _merge(chunks)
+    merged = merge(chunks)
     assert merged.usage_metadata == usage
     assert merged.response_metadata["finish_reason"] == "stop"
     assert merged.response_metadata["model_name"] == emulator.model
 
 
 def test_finish_reason_and_model_name_come_with_the_final_chunk(emulator: Emulator) -> None:
-    chunks = list(_model(emulator, stream_usage=False).stream("Hi"))
+    chunks = list(model_on(emulator, stream_usage=False).stream("Hi"))
     with_finish = [i for i, c in enumerate(chunks) if "finish_reason" in c.response_metadata]
     assert len(with_finish) == 1
     final = chunks[with_finish[0]]
     assert final.response_metadata["finish_reason"] == "stop"
     assert final.response_metadata["model_name"] == emulator.model
     assert all(c.content == "" for c in chunks[with_finish[0] :])  # after it, nothing more is said
-    merged = _merge(chunks)
+    merged = merge(chunks)
     assert (merged.response_metadata["finish_reason"], merged.response_metadata["model_name"]) == (
         "stop",
         emulator.model,
@@ -315,7 +281,7 @@ def test_finish_reason_and_model_name_come_with_the_final_chunk(emulator: Emulat
 
 def test_stream_usage_false_sends_no_stream_options(emulator: Emulator) -> None:
     for route in ("foundry", "azure-openai"):
-        chunks = list(_model(emulator, route, stream_usage=False).stream("Hi"))
+        chunks = list(model_on(emulator, route, stream_usage=False).stream("Hi"))
         sent = emulator.requests[-1]
         assert sent.body["stream"] is True
         assert "stream_options" not in sent.body
@@ -324,26 +290,26 @@ def test_stream_usage_false_sends_no_stream_options(emulator: Emulator) -> None:
 
 
 def test_stream_options_are_not_sent_as_an_extra_the_header_would_drop(emulator: Emulator) -> None:
-    list(_model(emulator, extra_parameters="drop").stream("Hi"))
+    list(model_on(emulator, extra_parameters="drop").stream("Hi"))
     sent = emulator.requests[-1]
     assert "stream_options" not in sent.body
     assert sent.header("extra-parameters") == "drop"
 
 
 def test_streaming_survives_keep_alive_comments_and_event_lines(emulator: Emulator) -> None:
-    model = _model(emulator)
-    expected = _merge(list(model.stream("Hello there"))).content
+    model = model_on(emulator)
+    expected = merge(list(model.stream("Hello there"))).content
     emulator.inject(Fault.keep_alive(with_event_lines=True))
-    merged = _merge(list(model.stream("Hello there")))
+    merged = merge(list(model.stream("Hello there")))
     assert merged.content == expected
     assert merged.usage_metadata is not None
 
 
 async def test_astreaming_survives_keep_alive_comments_and_event_lines(emulator: Emulator) -> None:
-    model = _model(emulator)
-    expected = _merge([c async for c in model.astream("Hello there")]).content
+    model = model_on(emulator)
+    expected = merge([c async for c in model.astream("Hello there")]).content
     emulator.inject(Fault.keep_alive(with_event_lines=True))
-    merged = _merge([c async for c in model.astream("Hello there")])
+    merged = merge([c async for c in model.astream("Hello there")])
     assert merged.content == expected
 
 
@@ -352,7 +318,7 @@ def test_an_error_inside_the_stream_raises_stream_error(emulator: Emulator) -> N
     received: list[AIMessageChunk] = []
 
     def consume() -> None:
-        for chunk in _model(emulator).stream("Hello there"):
+        for chunk in model_on(emulator).stream("Hello there"):
             received.append(chunk)
 
     with pytest.raises(StreamError) as caught:
@@ -366,7 +332,7 @@ def test_an_error_inside_the_stream_raises_stream_error(emulator: Emulator) -> N
 async def test_an_error_inside_an_async_stream_raises_stream_error(emulator: Emulator) -> None:
     emulator.inject(Fault.error_in_stream(code="overloaded", message="Try later."))
     with pytest.raises(StreamError) as caught:
-        await _model(emulator, streaming=True).ainvoke("Hi")
+        await model_on(emulator, streaming=True).ainvoke("Hi")
     assert (caught.value.code, caught.value.message) == ("overloaded", "Try later.")
 
 
@@ -390,7 +356,7 @@ LOOKUP = {
 
 
 def test_bind_tools_sends_each_tool_form(emulator: Emulator) -> None:
-    reply = _model(emulator).bind_tools([GetWeather, get_time, LOOKUP], tool_choice="lookup").invoke("Hi")
+    reply = model_on(emulator).bind_tools([GetWeather, get_time, LOOKUP], tool_choice="lookup").invoke("Hi")
     body = emulator.requests[-1].body
     assert body["tools"] == [
         {
@@ -439,7 +405,7 @@ def test_bind_tools_sends_each_tool_form(emulator: Emulator) -> None:
     ],
 )
 def test_tool_choice_reaches_the_wire_exactly(emulator: Emulator, choice: Any, wire: Any) -> None:
-    reply = _model(emulator).bind_tools([GetWeather, get_time], tool_choice=choice).invoke("Hello")
+    reply = model_on(emulator).bind_tools([GetWeather, get_time], tool_choice=choice).invoke("Hello")
     assert emulator.requests[-1].body["tool_choice"] == wire
     called = [c["name"] for c in reply.tool_calls]
     if wire in ("auto", "none"):
@@ -451,20 +417,20 @@ def test_tool_choice_reaches_the_wire_exactly(emulator: Emulator, choice: Any, w
 
 
 def test_no_tool_choice_sends_none(emulator: Emulator) -> None:
-    _model(emulator).bind_tools([get_time]).invoke("Hello")
+    model_on(emulator).bind_tools([get_time]).invoke("Hello")
     assert "tool_choice" not in emulator.requests[-1].body
-    reply = _model(emulator).bind_tools([get_time]).invoke("What does get_time say?")
+    reply = model_on(emulator).bind_tools([get_time]).invoke("What does get_time say?")
     assert [c["name"] for c in reply.tool_calls] == ["get_time"]  # auto, and the user named the tool
 
 
 def test_a_tool_choice_naming_no_bound_tool_is_refused(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="tool_choice 'nope' names no bound tool"):
-        _model(emulator).bind_tools([get_time], tool_choice="nope")
+        model_on(emulator).bind_tools([get_time], tool_choice="nope")
     assert emulator.requests == []
 
 
 def test_bind_tools_kwargs_are_forwarded_and_unknown_ones_refused_before_the_network(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     # A known request keyword passes through bind_tools to the request.
     model.bind_tools([get_time], tool_choice="auto", temperature=0, model_extras={"parallel_tool_calls": False}).invoke(
         "Hi"
@@ -484,7 +450,7 @@ def test_bind_tools_kwargs_are_forwarded_and_unknown_ones_refused_before_the_net
 
 
 def test_strict_tools_are_marked_strict(emulator: Emulator) -> None:
-    _model(emulator).bind_tools([GetWeather], strict=True, tool_choice="any").invoke("Hi")
+    model_on(emulator).bind_tools([GetWeather], strict=True, tool_choice="any").invoke("Hi")
     function = emulator.requests[-1].body["tools"][0]["function"]
     assert function["strict"] is True
     assert function["parameters"]["additionalProperties"] is False
@@ -530,7 +496,7 @@ def _check_parsed(kind: str, parsed: Any) -> None:
 @pytest.mark.parametrize("kind", list(SCHEMAS))
 def test_structured_output_json_schema(emulator: Emulator, kind: str, strict: bool | None, include_raw: bool) -> None:
     schema = SCHEMAS[kind]
-    result = _model(emulator).with_structured_output(schema, include_raw=include_raw, strict=strict).invoke("Who?")
+    result = model_on(emulator).with_structured_output(schema, include_raw=include_raw, strict=strict).invoke("Who?")
     body = emulator.requests[-1].body
     assert "tools" not in body and "tool_choice" not in body
     response_format = body["response_format"]
@@ -564,7 +530,7 @@ class Team(BaseModel):
 
 
 def test_strict_json_schema_closes_every_nested_object(emulator: Emulator) -> None:
-    _model(emulator).with_structured_output(Team, strict=True).invoke("Team?")
+    model_on(emulator).with_structured_output(Team, strict=True).invoke("Team?")
     schema = emulator.requests[-1].body["response_format"]["json_schema"]["schema"]
     assert schema["additionalProperties"] is False
     assert schema["required"] == ["lead", "members", "motto"]  # strict mode wants every property listed
@@ -580,7 +546,7 @@ def test_structured_output_function_calling(
     emulator: Emulator, kind: str, strict: bool | None, include_raw: bool
 ) -> None:
     schema = SCHEMAS[kind]
-    model = _model(emulator).with_structured_output(
+    model = model_on(emulator).with_structured_output(
         schema, method="function_calling", include_raw=include_raw, strict=strict
     )
     result = model.invoke("Who?")
@@ -604,7 +570,7 @@ def test_structured_output_function_calling(
 @pytest.mark.parametrize("kind", ["typeddict", "json schema"])
 def test_structured_output_json_mode_into_a_dict_schema(emulator: Emulator, kind: str, include_raw: bool) -> None:
     result = (
-        _model(emulator)
+        model_on(emulator)
         .with_structured_output(SCHEMAS[kind], method="json_mode", include_raw=include_raw)
         .invoke("Who?")
     )
@@ -620,7 +586,7 @@ def test_structured_output_json_mode_into_a_dict_schema(emulator: Emulator, kind
 
 
 def test_structured_output_json_mode_into_pydantic_reports_the_parsing_error(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     with pytest.raises(OutputParserException, match="Failed to parse Person"):
         model.with_structured_output(Person, method="json_mode").invoke("Who?")
     result = model.with_structured_output(Person, method="json_mode", include_raw=True).invoke("Who?")
@@ -631,16 +597,16 @@ def test_structured_output_json_mode_into_pydantic_reports_the_parsing_error(emu
 
 
 def test_structured_output_without_a_schema(emulator: Emulator) -> None:
-    result = _model(emulator).with_structured_output(None, method="json_mode").invoke("Anything")
+    result = model_on(emulator).with_structured_output(None, method="json_mode").invoke("Anything")
     assert result["last_user_text"] == "Anything"
     with pytest.raises(ValueError, match="needs a schema"):
-        _model(emulator).with_structured_output(None)
+        model_on(emulator).with_structured_output(None)
     with pytest.raises(ValueError, match="needs a schema"):
-        _model(emulator).with_structured_output(None, method="function_calling")
+        model_on(emulator).with_structured_output(None, method="function_calling")
 
 
 async def test_structured_output_async(emulator: Emulator) -> None:
-    result = await _model(emulator).with_structured_output(Person, method="function_calling").ainvoke("Who?")
+    result = await model_on(emulator).with_structured_output(Person, method="function_calling").ainvoke("Who?")
     assert result == Person(name="", age=0)
 
 
@@ -649,7 +615,7 @@ async def test_structured_output_async(emulator: Emulator) -> None:
 
 def test_max_retries_two_survives_two_throttles(emulator: Emulator) -> None:
     emulator.inject(Fault.throttle(retry_after_ms=10), times=2)
-    reply = _model(emulator, max_retries=2).invoke("Hi")
+    reply = model_on(emulator, max_retries=2).invoke("Hi")
     assert reply.content.endswith('Last user text: "Hi"')
     assert len(emulator.requests) == 3
     assert all(r.body == emulator.requests[0].body for r in emulator.requests)
@@ -657,15 +623,15 @@ def test_max_retries_two_survives_two_throttles(emulator: Emulator) -> None:
 
 async def test_max_retries_two_survives_two_throttles_async(emulator: Emulator) -> None:
     emulator.inject(Fault.throttle(retry_after_ms=10), times=2)
-    chunks = [c async for c in _model(emulator, max_retries=2).astream("Hi")]
-    assert _merge(chunks).content.endswith('Last user text: "Hi"')
+    chunks = [c async for c in model_on(emulator, max_retries=2).astream("Hi")]
+    assert merge(chunks).content.endswith('Last user text: "Hi"')
     assert len(emulator.requests) == 3
 
 
 def test_max_retries_zero_surfaces_the_throttle(emulator: Emulator) -> None:
     emulator.inject(Fault.throttle(retry_after_ms=10), times=2)
     with pytest.raises(HttpResponseError) as caught:
-        _model(emulator, max_retries=0).invoke("Hi")
+        model_on(emulator, max_retries=0).invoke("Hi")
     assert caught.value.status_code == 429
     assert len(emulator.requests) == 1
 
@@ -673,7 +639,7 @@ def test_max_retries_zero_surfaces_the_throttle(emulator: Emulator) -> None:
 def test_max_retries_one_gives_up_after_two_tries(emulator: Emulator) -> None:
     emulator.inject(Fault.throttle(retry_after_ms=10), times=2)
     with pytest.raises(HttpResponseError) as caught:
-        list(_model(emulator, max_retries=1).stream("Hi"))
+        list(model_on(emulator, max_retries=1).stream("Hi"))
     assert caught.value.status_code == 429
     assert len(emulator.requests) == 2
 
@@ -682,7 +648,7 @@ def test_a_timeout_ends_a_slow_request(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2))
     started = time.monotonic()
     with pytest.raises(ServiceResponseError):
-        _model(emulator, timeout=0.5, max_retries=0).invoke("Hi")
+        model_on(emulator, timeout=0.5, max_retries=0).invoke("Hi")
     assert time.monotonic() - started < 1.5
     assert len(emulator.requests) == 1
 
@@ -691,7 +657,7 @@ async def test_a_timeout_ends_a_slow_async_request(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2))
     started = time.monotonic()
     with pytest.raises(ServiceResponseError):
-        await _model(emulator, timeout=0.5, max_retries=0).ainvoke("Hi")
+        await model_on(emulator, timeout=0.5, max_retries=0).ainvoke("Hi")
     assert time.monotonic() - started < 1.5
 
 
@@ -706,7 +672,7 @@ async def test_the_key_never_reaches_the_logs(
 ) -> None:
     emulator = emulator_factory(api_key=SECRET)
     caplog.set_level(logging.DEBUG, logger="azure")
-    model = _model(emulator, api_key=SECRET, client_kwargs={"logging_enable": True}, model_extras={"top_k": 2})
+    model = model_on(emulator, api_key=SECRET, client_kwargs={"logging_enable": True}, model_extras={"top_k": 2})
     model.invoke("Hi")
     list(model.stream("Hi"))
     await model.ainvoke("Hi")
@@ -728,12 +694,12 @@ async def test_the_key_never_reaches_the_logs(
 
 def test_the_key_header_is_still_sent_while_logging(emulator_factory: Callable[..., Emulator]) -> None:
     emulator = emulator_factory(api_key=SECRET)
-    _model(emulator, api_key=SECRET, client_kwargs={"logging_enable": True}).invoke("Hi")
+    model_on(emulator, api_key=SECRET, client_kwargs={"logging_enable": True}).invoke("Hi")
     assert emulator.requests[-1].header("api-key") == SECRET  # redaction is for the log only
 
 
 async def test_async_clients_are_closed(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)
         for _ in range(5):
@@ -751,7 +717,7 @@ async def test_async_clients_are_closed(emulator: Emulator, caplog: pytest.LogCa
 
 
 def test_async_calls_from_many_event_loops(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     for _ in range(3):  # a cached aiohttp session would be bound to the first loop
         reply = asyncio.run(model.ainvoke("Hi"))
         assert reply.content.endswith('Last user text: "Hi"')
@@ -759,7 +725,7 @@ def test_async_calls_from_many_event_loops(emulator: Emulator) -> None:
 
 @pytest.mark.parametrize("route", ["foundry", "serverless", "root"])
 def test_get_model_info(emulator: Emulator, route: str) -> None:
-    info = _model(emulator, route).get_model_info()
+    info = model_on(emulator, route).get_model_info()
     assert info == {"model_name": emulator.model, "model_type": "chat-completion", "model_provider_name": "Microsoft"}
     sent = emulator.requests[-1]
     assert (sent.method, sent.path) == ("GET", "/models/info" if route == "foundry" else "/info")
@@ -768,12 +734,12 @@ def test_get_model_info(emulator: Emulator, route: str) -> None:
 @pytest.mark.parametrize("route", ["azure-openai", "openai-v1"])
 def test_get_model_info_is_refused_where_there_is_no_info_route(emulator: Emulator, route: str) -> None:
     with pytest.raises(ValueError, match="endpoints have no /info route"):
-        _model(emulator, route).get_model_info()
+        model_on(emulator, route).get_model_info()
     assert emulator.requests == []
 
 
 def test_the_sync_client_is_reused(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     model.invoke("Hi")
     client = model._client
     list(model.stream("Hi"))
@@ -786,7 +752,7 @@ def test_one_async_client_per_event_loop_closed_when_the_loop_shuts_down(emulato
     import gc
     import warnings
 
-    model = _model(emulator)
+    model = model_on(emulator)
 
     async def calls() -> tuple[object, object]:
         await model.ainvoke("one")
@@ -805,7 +771,7 @@ def test_one_async_client_per_event_loop_closed_when_the_loop_shuts_down(emulato
 
 
 async def test_aclose_closes_the_loops_client_now(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     await model.ainvoke("Hi")
     client = model._async_client()
     await model.aclose()
@@ -822,8 +788,8 @@ def test_a_malformed_answer_raises_a_typed_error(emulator: Emulator) -> None:
 
     emulator.inject(Fault.malformed())
     with pytest.raises(DecodeError, match="JSON is invalid"):  # azure-core's pipeline reads the broken JSON
-        _model(emulator).invoke("Hi")
+        model_on(emulator).invoke("Hi")
     emulator.enqueue(ScriptedResponse(json=[1, 2]))
     with pytest.raises(MalformedResponseError, match="not a JSON object") as caught:
-        _model(emulator).invoke("Hi")
+        model_on(emulator).invoke("Hi")
     assert caught.value.code == "malformed_response"

@@ -30,6 +30,7 @@ from langchain_azure_multimodal.endpoints import (
     EndpointKind,
 )
 from tests.conftest import API_KEY
+from tests.support.chat import endpoint_of, model_on
 from tests.support.http import call
 from tests.support.media import data_url, image_bytes, wav_bytes
 
@@ -55,18 +56,6 @@ def _mp3_b64() -> str:
 
 
 MP3_B64 = _mp3_b64()
-
-
-def _endpoint(emulator: Emulator, route: str) -> str:
-    return emulator.endpoint if route in ("root", "serverless") else emulator.endpoint_for(route)
-
-
-def _model(emulator: Emulator, route: str = "foundry", **kwargs: Any) -> ChatAzureMultimodal:
-    kwargs.setdefault("api_key", API_KEY)
-    kwargs.setdefault("model", emulator.model)
-    if route == "serverless":
-        kwargs.setdefault("endpoint_kind", "serverless")
-    return ChatAzureMultimodal(endpoint=_endpoint(emulator, route), **kwargs)
 
 
 def _user(*blocks: Any) -> list[BaseMessage]:
@@ -186,7 +175,7 @@ BLOCK_FORMS: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
 @pytest.mark.parametrize("form", list(BLOCK_FORMS))
 def test_each_block_form_reaches_the_wire_and_the_model(emulator: Emulator, form: str) -> None:
     block, expected, seen = BLOCK_FORMS[form]
-    reply = _model(emulator).invoke(_user(block))
+    reply = model_on(emulator).invoke(_user(block))
     assert _sent_items(emulator) == [expected]
     assert seen in reply.content
 
@@ -197,13 +186,13 @@ def test_each_block_form_reaches_the_wire_and_the_model(emulator: Emulator, form
 )
 def test_v1_audio_base64_mime_types_become_the_wire_format(emulator: Emulator, mime: str, fmt: str) -> None:
     data = MP3_B64 if fmt == "mp3" else WAV_B64
-    reply = _model(emulator).invoke(_user({"type": "audio", "base64": data, "mime_type": mime}))
+    reply = model_on(emulator).invoke(_user({"type": "audio", "base64": data, "mime_type": mime}))
     assert _sent_items(emulator) == [_audio(data, fmt)]
     assert f"Received 1 audio clip: #1 {fmt}" in reply.content
 
 
 def test_text_only_list_content_stays_a_list_of_text_items(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke(
+    reply = model_on(emulator).invoke(
         [HumanMessage([{"type": "text", "text": "One."}, "Two.", {"type": "text", "text": "Three."}])]
     )
     assert emulator.requests[-1].body["messages"] == [
@@ -221,7 +210,7 @@ def test_text_only_list_content_stays_a_list_of_text_items(emulator: Emulator) -
 
 
 def test_default_image_detail_on_the_instance_fills_only_blocks_without_one(emulator: Emulator) -> None:
-    model = _model(emulator, default_image_detail="low")
+    model = model_on(emulator, default_image_detail="low")
     reply = model.invoke(
         _user(
             {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
@@ -234,7 +223,7 @@ def test_default_image_detail_on_the_instance_fills_only_blocks_without_one(emul
 
 
 def test_default_image_detail_per_call_overrides_the_instance(emulator: Emulator) -> None:
-    model = _model(emulator, default_image_detail="low")
+    model = model_on(emulator, default_image_detail="low")
     model.invoke(_user({"type": "image", "url": HTTP_PNG}), default_image_detail="high")
     assert _sent_items(emulator) == [_image(HTTP_PNG, "high")]
     model.invoke(_user({"type": "image", "url": HTTP_PNG}))  # the per-call value did not stick
@@ -242,7 +231,7 @@ def test_default_image_detail_per_call_overrides_the_instance(emulator: Emulator
 
 
 def test_images_and_audio_together_keep_their_order(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke(
+    reply = model_on(emulator).invoke(
         _user(
             {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
             {"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"},
@@ -305,7 +294,7 @@ ENDPOINT_KINDS: dict[str, tuple[EndpointKind, str, dict[str, str], str, tuple[st
 @pytest.mark.parametrize("route", list(ENDPOINT_KINDS))
 def test_each_endpoint_kind_sends_its_path_query_and_key_headers(emulator: Emulator, route: str) -> None:
     kind, path, query, _, _ = ENDPOINT_KINDS[route]
-    model = _model(emulator, route)
+    model = model_on(emulator, route)
     assert model.endpoint_settings.kind is kind
     reply = model.invoke("Hello")
     sent = emulator.requests[-1]
@@ -335,7 +324,7 @@ def test_each_endpoint_kind_on_a_real_url_asks_entra_for_its_scope(route: str) -
 
 
 def test_azure_openai_deployment_takes_audio_at_its_default_api_version(emulator: Emulator) -> None:
-    reply = _model(emulator, "azure-openai").invoke(
+    reply = model_on(emulator, "azure-openai").invoke(
         _user({"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"})
     )
     assert emulator.requests[-1].query["api-version"] == "2025-01-01-preview"
@@ -344,7 +333,7 @@ def test_azure_openai_deployment_takes_audio_at_its_default_api_version(emulator
 
 
 def test_azure_openai_deployment_refuses_audio_on_an_old_api_version_before_the_network(emulator: Emulator) -> None:
-    model = _model(emulator, "azure-openai", api_version="2024-10-21")
+    model = model_on(emulator, "azure-openai", api_version="2024-10-21")
     audio = {"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"}
     with pytest.raises(UnsupportedContentError) as caught:
         model.invoke(_user(audio))
@@ -369,7 +358,7 @@ def test_azure_openai_deployment_refuses_audio_on_an_old_api_version_before_the_
 def test_openai_v1_needs_a_model_and_sends_no_api_version(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="openai-v1 endpoints need model="):
         ChatAzureMultimodal(endpoint=emulator.endpoint_for("openai-v1"), api_key=API_KEY)
-    _model(emulator, "openai-v1").invoke("Hi")
+    model_on(emulator, "openai-v1").invoke("Hi")
     assert "api-version" not in emulator.requests[-1].query
     assert emulator.requests[-1].body["model"] == emulator.model
 
@@ -423,7 +412,7 @@ def test_a_token_credential_sends_a_bearer_token_for_the_scope(
     credential = RecordingCredential()
     route = {"serverless": "root"}.get(kind, kind)
     model = ChatAzureMultimodal(
-        endpoint=_endpoint(emulator, route),
+        endpoint=endpoint_of(emulator, route),
         credential=credential,
         model=emulator.model,
         endpoint_kind=kind,
@@ -486,7 +475,7 @@ def test_bearer_tokens_over_plain_http_are_refused_without_the_opt_out(
 
 
 def test_zero_values_are_sent(emulator: Emulator) -> None:
-    model = _model(emulator, temperature=0, top_p=0, seed=0, presence_penalty=0, frequency_penalty=0, max_tokens=200)
+    model = model_on(emulator, temperature=0, top_p=0, seed=0, presence_penalty=0, frequency_penalty=0, max_tokens=200)
     model.invoke("Hi")
     body = emulator.requests[-1].body
     assert {k: v for k, v in body.items() if k != "messages"} == {
@@ -501,7 +490,7 @@ def test_zero_values_are_sent(emulator: Emulator) -> None:
 
 
 def test_unset_parameters_are_not_sent(emulator: Emulator) -> None:
-    _model(emulator).invoke("Hi")
+    model_on(emulator).invoke("Hi")
     assert set(emulator.requests[-1].body) == {"messages", "model"}
 
 
@@ -525,21 +514,21 @@ def test_standard_parameters_reach_the_wire_and_the_model(emulator: Emulator) ->
 
 
 def test_stop_sequences_reach_the_model(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke("Hi", stop=["images"])
+    reply = model_on(emulator).invoke("Hi", stop=["images"])
     assert emulator.requests[-1].body["stop"] == ["images"]
     assert reply.content == "[emulator:phi-4-multimodal-instruct] Received no "
 
 
 def test_an_empty_stop_list_is_not_sent(emulator: Emulator) -> None:
-    _model(emulator, stop=[]).invoke("Hi")
+    model_on(emulator, stop=[]).invoke("Hi")
     assert "stop" not in emulator.requests[-1].body
-    _model(emulator).invoke("Hi", stop=[])
+    model_on(emulator).invoke("Hi", stop=[])
     assert "stop" not in emulator.requests[-1].body
 
 
 def test_per_call_values_override_the_instance(emulator_factory: Callable[..., Emulator]) -> None:
     emulator = emulator_factory(models=["gpt-4o"])
-    model = _model(emulator, temperature=0.7, top_p=0.9, seed=1, max_tokens=100, stop=["a"], presence_penalty=1)
+    model = model_on(emulator, temperature=0.7, top_p=0.9, seed=1, max_tokens=100, stop=["a"], presence_penalty=1)
     reply = model.invoke("Hi", temperature=0, seed=0, max_tokens=50, stop=["zz"], model="gpt-4o")
     body = emulator.requests[-1].body
     assert {k: v for k, v in body.items() if k != "messages"} == {
@@ -558,7 +547,7 @@ def test_per_call_values_override_the_instance(emulator_factory: Callable[..., E
 
 def test_unknown_keyword_arguments_are_refused_before_the_network(emulator: Emulator) -> None:
     with pytest.raises(TypeError, match="unexpected keyword arguments for ChatAzureMultimodal: top_k"):
-        _model(emulator).invoke("Hi", top_k=3)
+        model_on(emulator).invoke("Hi", top_k=3)
     assert emulator.requests == []
 
 
@@ -566,7 +555,7 @@ def test_unknown_keyword_arguments_are_refused_before_the_network(emulator: Emul
 
 
 def test_system_developer_and_human_messages(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke(
+    reply = model_on(emulator).invoke(
         [
             SystemMessage("Be brief."),
             ChatMessage(role="developer", content="Answer in English."),
@@ -586,7 +575,7 @@ def test_system_developer_and_human_messages(emulator: Emulator) -> None:
 @pytest.mark.spec_exempt(reason="a custom role is not a role the spec knows; the test checks it is sent as given")
 def test_a_custom_role_keeps_its_role(emulator: Emulator) -> None:
     with pytest.raises(HttpResponseError) as caught:
-        _model(emulator).invoke([ChatMessage(role="critic", content="Too long."), HumanMessage("Hi")])
+        model_on(emulator).invoke([ChatMessage(role="critic", content="Too long."), HumanMessage("Hi")])
     assert emulator.requests[-1].body["messages"][0] == {"role": "critic", "content": "Too long."}
     assert caught.value.status_code == 400
     assert "unknown role 'critic'" in str(caught.value)
@@ -606,7 +595,7 @@ def test_tool_call_history_round_trips(emulator: Emulator) -> None:
         ToolMessage("Sunny, 21 C", tool_call_id="call_1"),
         HumanMessage("Thanks"),
     ]
-    reply = _model(emulator).invoke(history)
+    reply = model_on(emulator).invoke(history)
     assert emulator.requests[-1].body["messages"] == [
         {"role": "user", "content": "What is the weather in Paris?"},
         {
@@ -626,7 +615,7 @@ def test_tool_call_history_round_trips(emulator: Emulator) -> None:
 
 
 def test_assistant_text_is_kept_beside_tool_calls(emulator: Emulator) -> None:
-    _model(emulator).invoke(
+    model_on(emulator).invoke(
         [
             HumanMessage("Add"),
             AIMessage("Let me add.", tool_calls=[{"id": "c1", "name": "add", "args": {}}]),
@@ -642,7 +631,7 @@ def test_assistant_text_is_kept_beside_tool_calls(emulator: Emulator) -> None:
 
 
 def test_a_tool_message_with_an_image_is_followed_by_a_user_message_with_it(emulator: Emulator) -> None:
-    reply = _model(emulator).invoke(
+    reply = model_on(emulator).invoke(
         [
             HumanMessage("Take two screenshots"),
             AIMessage(
@@ -693,7 +682,7 @@ def test_unsupported_blocks_raise_before_the_network(emulator: Emulator, case: s
     block, block_type = UNSUPPORTED_BLOCKS[case]
     messages = [SystemMessage("Be brief."), HumanMessage([{"type": "text", "text": "Look:"}, block])]
     with pytest.raises(UnsupportedContentError) as caught:
-        _model(emulator).invoke(messages)
+        model_on(emulator).invoke(messages)
     error = caught.value
     assert isinstance(error, ValueError)
     assert "messages[1].content[1]" in str(error)
@@ -703,7 +692,7 @@ def test_unsupported_blocks_raise_before_the_network(emulator: Emulator, case: s
 
 
 async def test_unsupported_blocks_raise_before_the_network_async(emulator: Emulator) -> None:
-    model = _model(emulator)
+    model = model_on(emulator)
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content\[0\]"):
         await model.ainvoke([HumanMessage([{"type": "video", "url": "https://example.com/a.mp4"}])])
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content\[0\]"):
@@ -714,7 +703,7 @@ async def test_unsupported_blocks_raise_before_the_network_async(emulator: Emula
 
 def test_media_in_a_system_message_raises_before_the_network(emulator: Emulator) -> None:
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content\[0\].*system message carries text only"):
-        _model(emulator).invoke([SystemMessage([{"type": "image", "url": HTTP_PNG}]), HumanMessage("Hi")])
+        model_on(emulator).invoke([SystemMessage([{"type": "image", "url": HTTP_PNG}]), HumanMessage("Hi")])
     assert emulator.requests == []
 
 
@@ -722,7 +711,7 @@ def test_media_in_a_system_message_raises_before_the_network(emulator: Emulator)
 
 
 def test_instance_extras_are_passed_through_by_default(emulator: Emulator) -> None:
-    reply = _model(emulator, model_extras={"top_k": 5, "safe_prompt": True}).invoke("Hi")
+    reply = model_on(emulator, model_extras={"top_k": 5, "safe_prompt": True}).invoke("Hi")
     sent = emulator.requests[-1]
     assert sent.header("extra-parameters") == "pass-through"
     assert (sent.body["top_k"], sent.body["safe_prompt"]) == (5, True)
@@ -730,7 +719,7 @@ def test_instance_extras_are_passed_through_by_default(emulator: Emulator) -> No
 
 
 def test_per_call_extras_merge_over_the_instance(emulator: Emulator) -> None:
-    model = _model(emulator, model_extras={"top_k": 5, "safe_prompt": True})
+    model = model_on(emulator, model_extras={"top_k": 5, "safe_prompt": True})
     reply = model.invoke("Hi", model_extras={"top_k": 7, "repetition_penalty": 1.1})
     sent = emulator.requests[-1]
     assert {k: sent.body[k] for k in ("top_k", "safe_prompt", "repetition_penalty")} == {
@@ -746,7 +735,7 @@ def test_per_call_extras_merge_over_the_instance(emulator: Emulator) -> None:
 
 
 def test_extra_parameters_drop_sends_that_header(emulator: Emulator) -> None:
-    reply = _model(emulator, model_extras={"top_k": 5}, extra_parameters="drop").invoke("Hi")
+    reply = model_on(emulator, model_extras={"top_k": 5}, extra_parameters="drop").invoke("Hi")
     sent = emulator.requests[-1]
     assert sent.header("extra-parameters") == "drop"
     assert sent.body["top_k"] == 5
@@ -754,14 +743,14 @@ def test_extra_parameters_drop_sends_that_header(emulator: Emulator) -> None:
 
 
 def test_extra_parameters_without_extras_is_still_sent(emulator: Emulator) -> None:
-    _model(emulator, extra_parameters="error").invoke("Hi")
+    model_on(emulator, extra_parameters="error").invoke("Hi")
     assert emulator.requests[-1].header("extra-parameters") == "error"
-    _model(emulator).invoke("Hi", extra_parameters="drop")
+    model_on(emulator).invoke("Hi", extra_parameters="drop")
     assert emulator.requests[-1].header("extra-parameters") == "drop"
 
 
 def test_extras_with_extra_parameters_error_surface_the_services_422(emulator: Emulator) -> None:
-    model = _model(emulator, model_extras={"top_k": 5, "safe_prompt": True}, extra_parameters="error", max_retries=0)
+    model = model_on(emulator, model_extras={"top_k": 5, "safe_prompt": True}, extra_parameters="error", max_retries=0)
     with pytest.raises(HttpResponseError) as caught:
         model.invoke("Hi")
     assert caught.value.status_code == 422

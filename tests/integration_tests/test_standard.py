@@ -23,6 +23,7 @@ from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.support.media import image_bytes, wav_bytes
+from tests.support.standard import Capabilities
 
 NEEDS_REASONING = "the emulator does not reason: it calls tools with the minimal arguments the schema allows"
 _emulator: Emulator | None = None
@@ -53,35 +54,11 @@ def _served_locally() -> Iterator[None]:
     patcher.undo()
 
 
-class TestChatAzureMultimodalIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatAzureMultimodal]:
-        return ChatAzureMultimodal
-
+class TestChatAzureMultimodalIntegration(Capabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         assert _emulator is not None
         return {"endpoint": _emulator.endpoint_for("foundry"), "api_key": API_KEY, "model": "phi-4-multimodal-instruct"}
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
 
     @property
     def model_override_value(self) -> str:

@@ -6,14 +6,10 @@ from typing import Any
 
 from langchain_tests.unit_tests import ChatModelUnitTests
 
-from langchain_azure_multimodal import ChatAzureMultimodal
+from tests.support.standard import Capabilities
 
 
-class TestChatAzureMultimodalUnit(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatAzureMultimodal]:
-        return ChatAzureMultimodal
-
+class TestChatAzureMultimodalUnit(Capabilities, ChatModelUnitTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"endpoint": "https://my-resource.openai.azure.com/openai/v1", "model": "gpt-4o"}
@@ -28,23 +24,3 @@ class TestChatAzureMultimodalUnit(ChatModelUnitTests):
             {"model": "phi-4-multimodal-instruct"},
             {"endpoint": "https://my-resource.services.ai.azure.com/models", "credential": "env-key"},
         )
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
