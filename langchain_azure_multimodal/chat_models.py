@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -17,6 +18,7 @@ from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import ClientAuthenticationError
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models import ModelProfile as LangChainModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -25,9 +27,12 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
 from typing_extensions import Self
 
 from ._messages import ImageDetail, UnsupportedContentError, media_parts, parse_messages, to_sdk_messages
+from ._preflight import ImagePolicy, MediaOptions, prepare
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
 from ._transport import acomplete_chat, astream_chat, client_kwargs, complete_chat, stream_chat
 from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
+from .estimates import estimate_tokens
+from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
 if TYPE_CHECKING:
     from . import _tools
@@ -100,8 +105,18 @@ class ChatAzureMultimodal(BaseChatModel):
     """Overrides the Entra scopes of the endpoint kind."""
     endpoint_kind: EndpointKind | None = None
     """Overrides the endpoint kind detected from the URL."""
+    model_profile: ModelProfile | None = None
+    """What the model accepts (see :mod:`~langchain_azure_multimodal.profiles`); by default looked up from ``model``,
+    else from the endpoint's ``/info``, else a permissive default."""
+    normalize_media: bool = True
+    """Rotate, strip, convert and downscale images and transcode audio before sending (also per call)."""
+    keep_image_metadata: bool = False
+    """Keep EXIF metadata (GPS included) when normalising images."""
+    image_policy: ImagePolicy = "error"
+    """For one-image models: ``error`` on a second image, or ``keep_last`` to send only the last (as the service)."""
 
     _settings: EndpointSettings = PrivateAttr()
+    _info_profile: ModelProfile | None = PrivateAttr(default=None)
     _client: ChatCompletionsClient | None = PrivateAttr(default=None)
     _default_credential: Any = PrivateAttr(default=None)
     _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = PrivateAttr(
@@ -274,6 +289,50 @@ class ChatAzureMultimodal(BaseChatModel):
             self._client.close()
             self._client = None
 
+    def _known_profile(self) -> ModelProfile:
+        """The profile checks use: the user's, else the one ``model`` names, else ``/info``'s (once looked up)."""
+        return self.model_profile or find_profile(self.model) or self._info_profile or DEFAULT_PROFILE
+
+    def _needs_info_profile(self) -> bool:
+        unknown = self.model_profile is None and find_profile(self.model) is None
+        return unknown and self._info_profile is None and self._settings.has_model_info
+
+    def _look_up_profile(self) -> None:
+        """Resolve the profile from the endpoint's ``/info`` once, when ``model`` names no known one."""
+        if self._needs_info_profile():
+            try:
+                self._info_profile = resolve_profile(self.get_model_info().get("model_name"))
+            except Exception:  # no /info after all, or it failed: the default profile applies
+                self._info_profile = DEFAULT_PROFILE
+
+    async def _alook_up_profile(self) -> None:
+        if self._needs_info_profile():
+            try:
+                info = await self._async_client().get_model_info()
+                self._info_profile = resolve_profile(info.get("model_name"))
+            except Exception:
+                self._info_profile = DEFAULT_PROFILE
+
+    def _resolve_model_profile(self) -> LangChainModelProfile | None:
+        return to_langchain_profile(self.model_profile or resolve_profile(self.model))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Input tokens by the profile's rules: text by characters, images by the tile rule, audio by duration
+        (see :mod:`~langchain_azure_multimodal.estimates`); bound tools' JSON counts as text."""
+        tokens = estimate_tokens(
+            messages,
+            profile=self._known_profile(),
+            default_image_detail=self.default_image_detail,
+            media=MediaOptions(
+                normalize=self.normalize_media, keep_metadata=self.keep_image_metadata, image_policy=self.image_policy
+            ),
+        ).total
+        if tools:
+            from . import _tools
+
+            tokens += text_tokens(json.dumps(_tools.format_tools(tools)))
+        return tokens
+
     def get_model_info(self) -> dict[str, Any]:
         """The endpoint's ``/info`` (model name, type and provider), where the endpoint kind has it."""
         if not self._settings.has_model_info:
@@ -302,7 +361,13 @@ class ChatAzureMultimodal(BaseChatModel):
                     block_index=audio.location.block_index,
                     block_type="audio",
                 )
-        body: dict[str, Any] = {"messages": to_sdk_messages(parsed)}
+        media = MediaOptions(
+            normalize=kwargs.pop("normalize_media", self.normalize_media),
+            keep_metadata=kwargs.pop("keep_image_metadata", self.keep_image_metadata),
+            image_policy=kwargs.pop("image_policy", self.image_policy),
+        )
+        prepared = prepare(parsed, self._known_profile(), media)
+        body: dict[str, Any] = {"messages": to_sdk_messages(prepared)}
         for name in _GENERATION_FIELDS:
             value = kwargs.pop(name, None)
             value = getattr(self, name) if value is None else value
@@ -348,6 +413,7 @@ class ChatAzureMultimodal(BaseChatModel):
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
+        self._look_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
             completion = complete_chat(self._sync_client(), body, headers)
@@ -363,6 +429,7 @@ class ChatAzureMultimodal(BaseChatModel):
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
+        await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
         with _explain_default_credential(self):
             completion = await acomplete_chat(self._async_client(), body, headers)
@@ -376,6 +443,7 @@ class ChatAzureMultimodal(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
+        self._look_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers, raw=True) as updates:
@@ -395,6 +463,7 @@ class ChatAzureMultimodal(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
+        await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
         with _explain_default_credential(self):

@@ -19,9 +19,11 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from langchain_core.language_models import ModelProfile as LangChainModelProfile
 
 ImageDetail = Literal["auto", "low", "high"]
 
@@ -57,6 +59,32 @@ def text_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TEXT_TOKEN) if text else 0
 
 
+def prompt_text_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
+    """The text tokens of a request's wire messages: each message's text counted on its own.
+
+    A message's text is its string content, or the text items of its content list joined with spaces, plus the
+    names and arguments of its tool calls. The emulator's usage and the client's estimates both count this way.
+
+    Example:
+        >>> prompt_text_tokens([{"role": "system", "content": "Be brief."},
+        ...                     {"role": "user", "content": [{"type": "text", "text": "What is this?"},
+        ...                                                  {"type": "image_url", "image_url": {"url": "x"}}]}])
+        7
+    """
+    total = 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            text = " ".join(item.get("text", "") for item in content if item.get("type") == "text")
+        else:
+            text = content or ""
+        for call in message.get("tool_calls") or []:
+            function = call.get("function") or {}
+            text += str(function.get("name", "")) + str(function.get("arguments", ""))
+        total += text_tokens(text)
+    return total
+
+
 @dataclass(frozen=True)
 class TileTokenRule:
     """The image-token rule of the GPT-4o family, which Azure documents for its vision models.
@@ -78,6 +106,13 @@ class TileTokenRule:
         fitted_w, fitted_h = width * scale, height * scale
         scale = min(1.0, self.short_side / min(fitted_w, fitted_h))
         return max(1, round(fitted_w * scale)), max(1, round(fitted_h * scale))
+
+    #: The size assumed for an image whose size is not known (a URL, which is never fetched): a 1024x1024 square.
+    assumed_size: tuple[int, int] = (1024, 1024)
+
+    def tokens_for_unknown_size(self, detail: str | None) -> int:
+        """Image tokens for an image of unknown size: the :attr:`assumed_size` (765 at ``high``, 85 at ``low``)."""
+        return self.tokens(*self.assumed_size, detail)
 
     def tokens(self, width: int, height: int, detail: str | None) -> int:
         """Image tokens for an image of ``width`` x ``height`` pixels at ``detail``."""
@@ -218,3 +253,32 @@ def find_profile(model: str | None) -> ModelProfile | None:
 def resolve_profile(model: str | None) -> ModelProfile:
     """The profile for ``model``, or the permissive :data:`DEFAULT_PROFILE` when it is unknown."""
     return find_profile(model) or DEFAULT_PROFILE
+
+
+def to_langchain_profile(profile: ModelProfile) -> LangChainModelProfile:
+    """LangChain's ``ModelProfile`` (the chat model's ``profile`` field) for one of these profiles.
+
+    Example:
+        >>> to_langchain_profile(resolve_profile("gpt-4o"))["audio_inputs"]
+        False
+    """
+    return LangChainModelProfile(
+        name=profile.name,
+        text_inputs=True,
+        image_inputs=profile.image_input,
+        image_url_inputs=profile.image_input,
+        audio_inputs=profile.audio_input,
+        pdf_inputs=False,
+        video_inputs=False,
+        # Media a tool returns is sent in a user message after the tool results, so it works wherever images do.
+        image_tool_message=profile.image_input,
+        pdf_tool_message=False,
+        tool_calling=True,
+        tool_choice=True,
+        tool_call_streaming=True,
+        text_outputs=True,
+        image_outputs=False,
+        audio_outputs=False,
+        video_outputs=False,
+        mid_conversation_system_messages=profile.system_messages,
+    )

@@ -238,7 +238,7 @@ class EmulatorApp:
             raise ApiError(400, "BadRequest", f"{path}: {problem}", target=path) from None
         served = self._served(request, kind, options.model)
         try:
-            summary = responder.summarize(options, served.profile)
+            summary = responder.summarize(options, body, served.profile)
         except MediaError as error:
             raise ApiError(400, "BadRequest", str(error), target=error.target) from None
         self._check_audio_api_version(request, kind, summary)

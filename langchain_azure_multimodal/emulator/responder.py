@@ -6,7 +6,7 @@ system prompt and the last user text. Usage is computed from what was sent:
 * text: one token per four characters of every message's text (``profiles.text_tokens``);
 * images: the tile rule of the model's profile (``low`` = 85; ``high``/``auto`` = 85 + 170 per 512-px tile after
   fitting in 2048x2048 and scaling the short side to 768); an image whose size is unknown (remote, or not
-  inspected without the ``media`` extra) counts the base 85;
+  inspected without the ``media`` extra) counts as a 1024x1024 image (765 at ``high``, 85 at ``low``);
 * audio: ``audio_tokens_per_second`` of the profile times the duration; an unknown duration counts 0;
 * completion: the answer's text by the same character rule.
 
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..profiles import ModelProfile, text_tokens
+from ..profiles import ModelProfile, prompt_text_tokens, text_tokens
 from . import wire
 from .instances import minimal_instance
 from .media import AudioFacts, ImageFacts, MediaError, inspect_audio, inspect_image
@@ -56,25 +56,18 @@ class Answer:
     usage: dict[str, Any]
 
 
-def summarize(options: wire.ChatCompletionsOptions, profile: ModelProfile) -> RequestSummary:
-    """Inspect every message against ``profile``; raises :class:`MediaError` for what the service refuses."""
+def summarize(options: wire.ChatCompletionsOptions, body: dict[str, Any], profile: ModelProfile) -> RequestSummary:
+    """Inspect every message against ``profile``; raises :class:`MediaError` for what the service refuses.
+
+    ``body`` is the request as sent: its text is counted by the same rule the client's estimates use.
+    """
     summary = RequestSummary()
-    texts: list[str] = []
     for index, message in enumerate(options.messages):
-        where = f"messages[{index}]"
         if isinstance(message, wire.SystemMessage):
             summary.system_prompt = True
-            texts.append(message.content)
-        elif isinstance(message, wire.AssistantMessage):
-            texts.append(message.content or "")
-            texts.extend(call.function.name + call.function.arguments for call in message.tool_calls or [])
-        elif isinstance(message, wire.ToolMessage):
-            texts.append(message.content or "")
-        else:
-            user_text = _summarize_user(where, message, profile, summary)
-            texts.append(user_text)
-            summary.last_user_text = user_text
-    summary.text_tokens = sum(text_tokens(text) for text in texts)
+        elif isinstance(message, wire.UserMessage):
+            summary.last_user_text = _summarize_user(f"messages[{index}]", message, profile, summary)
+    summary.text_tokens = prompt_text_tokens(body["messages"])
     return summary
 
 
@@ -96,7 +89,7 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
             summary.image_tokens += (
                 profile.image_tokens.tokens(facts.width, facts.height or 1, facts.detail)
                 if facts.width
-                else profile.image_tokens.base_tokens
+                else profile.image_tokens.tokens_for_unknown_size(facts.detail)
             )
         else:
             if not profile.audio_input:

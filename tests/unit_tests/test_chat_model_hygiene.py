@@ -281,7 +281,9 @@ def test_get_model_info_is_refused_without_an_info_route(endpoint: str) -> None:
 
 
 def test_audio_on_an_old_azure_openai_api_version_is_refused_before_the_network() -> None:
-    audio = {"type": "audio", "base64": base64.b64encode(b"RIFF....WAVE").decode(), "mime_type": "audio/wav"}
+    from tests.support.media import wav_bytes
+
+    audio = {"type": "audio", "base64": base64.b64encode(wav_bytes(0.2)).decode(), "mime_type": "audio/wav"}
     message = HumanMessage([{"type": "text", "text": "Listen"}, audio])
     old = ChatAzureMultimodal(endpoint=AOAI, api_key=KEY, api_version="2024-10-21")
     with pytest.raises(UnsupportedContentError) as caught:
@@ -294,7 +296,7 @@ def test_audio_on_an_old_azure_openai_api_version_is_refused_before_the_network(
     for model in (
         ChatAzureMultimodal(endpoint=AOAI, api_key=KEY),
         ChatAzureMultimodal(endpoint=AOAI, api_key=KEY, api_version="2025-04-01-preview"),
-        ChatAzureMultimodal(endpoint=V1, api_key=KEY, model="gpt-4o"),
+        ChatAzureMultimodal(endpoint=V1, api_key=KEY, model="gpt-4o-audio-preview"),
         ChatAzureMultimodal(endpoint=FOUNDRY, api_key=KEY, api_version="2024-05-01-preview"),
     ):
         body, _ = model._request([message], None, stream=False)

@@ -1,0 +1,232 @@
+"""Pre-flight: every media part is normalised and checked against the model's profile before any request.
+
+This is the middle step of the one-way data walk (LangChain block → media part → **checked against the model
+profile** → SDK content item → request). It takes the parsed messages of :mod:`._messages` and returns them with
+each part made valid and cheap, or raises a :class:`~langchain_azure_multimodal.errors.MediaError` that names the
+message and block, the file, the limit and the fix:
+
+* models without a system role get the system text merged into the first user turn (as the service does for them);
+* images and audio must be inputs the model takes;
+* with normalisation on (the default), images are rotated, stripped, converted and downscaled (:mod:`._images`), and
+  audio other than wav/mp3 is transcoded to mp3 (:mod:`._audio`); without the ``media`` extra, parts that are already
+  valid pass and the rest get an error naming the extra;
+* formats and byte sizes must fit the profile; URLs are never fetched, so only their kind is checked;
+* image counts per user turn and per request must fit; for one-image models ``image_policy="keep_last"`` keeps the
+  last image and drops the others, as the service does, instead of raising.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from . import _audio, _images
+from ._messages import MediaPart, ParsedMessage
+from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError
+from .profiles import IMAGE_MIME_ALIASES, ModelProfile
+
+ImagePolicy = Literal["error", "keep_last"]
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MediaOptions:
+    """How media is prepared: ``normalize`` (on by default), ``keep_metadata`` (EXIF/GPS), ``image_policy``."""
+
+    normalize: bool = True
+    keep_metadata: bool = False
+    image_policy: ImagePolicy = "error"
+
+
+#: The default: normalise, strip metadata, refuse extra images.
+DEFAULT_MEDIA_OPTIONS = MediaOptions()
+
+
+def where_of(part: MediaPart) -> str:
+    """``messages[i].content[j]``, with the file name when the block carries one."""
+    name = part.extras.get("filename") or part.extras.get("name")
+    return f"{part.location} ({name})" if name else str(part.location)
+
+
+def prepare(
+    parsed: Sequence[ParsedMessage], profile: ModelProfile, options: MediaOptions = DEFAULT_MEDIA_OPTIONS
+) -> list[ParsedMessage]:
+    """The messages with every media part normalised and checked; raises ``MediaError`` before any network.
+
+    Example:
+        >>> from langchain_core.messages import HumanMessage, SystemMessage
+        >>> from langchain_azure_multimodal._messages import parse_messages
+        >>> from langchain_azure_multimodal.profiles import resolve_profile
+        >>> parsed = parse_messages([SystemMessage("Be brief."), HumanMessage("Hi")])
+        >>> [(m.role, m.text) for m in prepare(parsed, resolve_profile("phi-3-vision-128k-instruct"))]
+        [('user', 'Be brief.\\n\\nHi')]
+    """
+    messages = list(parsed) if profile.system_messages else _merge_system_text(parsed)
+    prepared = [_prepare_message(message, profile, options) for message in messages]
+    return _check_image_counts(prepared, profile, options.image_policy)
+
+
+def _merge_system_text(parsed: Sequence[ParsedMessage]) -> list[ParsedMessage]:
+    system = [m for m in parsed if m.role in ("system", "developer")]
+    if not system:
+        return list(parsed)
+    instructions = "\n\n".join(m.text for m in system if m.text)
+    rest = [m for m in parsed if m.role not in ("system", "developer")]
+    for position, message in enumerate(rest):
+        if message.role == "user":
+            text = f"{instructions}\n\n{message.text}" if message.text else instructions
+            parts = (instructions, *message.parts) if message.parts else ()
+            rest[position] = replace(message, text=text, parts=parts)
+            return rest
+    return [ParsedMessage(role="user", index=system[0].index, text=instructions), *rest]
+
+
+def _prepare_message(message: ParsedMessage, profile: ModelProfile, options: MediaOptions) -> ParsedMessage:
+    if not message.parts:
+        return message
+    parts = tuple(_prepare_part(p, profile, options) if isinstance(p, MediaPart) else p for p in message.parts)
+    return replace(message, parts=parts)
+
+
+def _prepare_part(part: MediaPart, profile: ModelProfile, options: MediaOptions) -> MediaPart:
+    where = where_of(part)
+    if part.kind == "image" and not profile.image_input:
+        raise MediaValidationError(
+            f"{profile.name} does not take image input",
+            where=where,
+            limit=f"{profile.name}: text only",
+            fix="use a vision model (gpt-4o, phi-4-multimodal-instruct, ...) or remove the image",
+        )
+    if part.kind == "audio" and not profile.audio_input:
+        raise MediaValidationError(
+            f"{profile.name} does not take audio input",
+            where=where,
+            limit=f"{profile.name}: no audio",
+            fix="use an audio model (gpt-4o-audio-preview, phi-4-multimodal-instruct) or transcribe the clip first",
+        )
+    if part.data is None:
+        return part  # a URL: never fetched, so its format and size are the service's to check
+    data = _decode(part, where)
+    try:
+        if part.kind == "image":
+            return _prepare_image(part, data, profile, options, where)
+        return _prepare_audio(part, data, profile, options, where)
+    except MediaError as error:
+        raise error.placed(where) from None
+
+
+def _decode(part: MediaPart, where: str) -> bytes:
+    try:
+        data = base64.b64decode(part.data or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaDecodeError(
+            f"the {part.kind}'s base64 data does not decode",
+            where=where,
+            fix="send standard base64 (RFC 4648, no line breaks), or build the block with image_part()/audio_part()",
+        ) from None
+    if not data:
+        raise MediaDecodeError(f"the {part.kind} data is empty", where=where, fix="send the file's bytes")
+    return data
+
+
+def _encoded(part: MediaPart, data: bytes, mime_type: str, steps: tuple[str, ...]) -> MediaPart:
+    extras = {**part.extras, "normalized": list(steps)} if steps else part.extras
+    return replace(part, data=base64.b64encode(data).decode("ascii"), mime_type=mime_type, extras=extras)
+
+
+def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions, where: str) -> MediaPart:
+    if options.normalize:
+        try:
+            image = _images.normalize_image(
+                data, detail=part.detail, profile=profile, keep_metadata=options.keep_metadata
+            )
+        except MediaExtraRequiredError:
+            if not _image_is_valid_as_is(part, data, profile):
+                raise
+            return part  # already valid: it passes without the media extra
+        return part if not image.changed else _encoded(part, image.data, image.mime_type, image.steps)
+    if not _image_is_valid_as_is(part, data, profile):
+        declared = part.mime_type or "no MIME type"
+        raise MediaValidationError(
+            f"{declared} of {len(data):,} bytes is not an image {profile.name} takes as it is",
+            limit=f"{', '.join(sorted(profile.image_formats))}, at most {profile.max_image_bytes:,} bytes",
+            fix="turn media normalisation on (normalize_media=True) to convert and downscale it",
+        )
+    return part
+
+
+def _image_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
+    kind, _, subtype = (part.mime_type or "").partition("/")
+    declared = IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
+    return declared in profile.image_formats and len(data) <= profile.max_image_bytes
+
+
+def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions, where: str) -> MediaPart:
+    if options.normalize:
+        try:
+            audio = _audio.normalize_audio(data, max_bytes=profile.max_audio_bytes)
+        except MediaExtraRequiredError:
+            if not _audio_is_valid_as_is(part, data, profile):
+                raise
+            return part
+        if audio.format not in profile.audio_formats:
+            raise MediaValidationError(
+                f"{profile.name} does not take {audio.format} audio", limit=", ".join(sorted(profile.audio_formats))
+            )
+        return part if not audio.changed else _encoded(part, audio.data, audio.mime_type, audio.steps)
+    if not _audio_is_valid_as_is(part, data, profile):
+        raise MediaValidationError(
+            f"{part.mime_type or 'audio without a MIME type'} of {len(data):,} bytes is not audio {profile.name} "
+            "takes as it is",
+            limit=f"{', '.join(sorted(profile.audio_formats))}, at most {profile.max_audio_bytes:,} bytes",
+            fix="turn media normalisation on (normalize_media=True) to transcode it to mp3",
+        )
+    return part
+
+
+def _audio_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
+    return part.audio_format in profile.audio_formats and len(data) <= profile.max_audio_bytes
+
+
+def _check_image_counts(
+    messages: list[ParsedMessage], profile: ModelProfile, policy: ImagePolicy
+) -> list[ParsedMessage]:
+    images = [(m, p) for m in messages for p in m.parts if isinstance(p, MediaPart) and p.kind == "image"]
+    per_turn = max(
+        (sum(1 for p in m.parts if isinstance(p, MediaPart) and p.kind == "image") for m in messages), default=0
+    )
+    if len(images) <= profile.max_images_per_request and per_turn <= profile.max_images_per_turn:
+        return messages
+    if policy == "keep_last" and profile.max_images_per_request >= 1 and profile.max_images_per_turn >= 1:
+        keep = images[-1][1]
+        dropped = len(images) - 1
+        _LOG.info("image_policy='keep_last': sending %s and dropping %d earlier image(s)", keep.location, dropped)
+        return [
+            replace(
+                m, parts=tuple(p for p in m.parts if not (isinstance(p, MediaPart) and p.kind == "image") or p is keep)
+            )
+            for m in messages
+        ]
+    if len(images) > profile.max_images_per_request:
+        first_over = images[profile.max_images_per_request][1]
+        what = f"this request has {len(images)} images; {profile.name} takes at most {profile.max_images_per_request}"
+        limit = f"{profile.max_images_per_request} image(s) per request"
+    else:
+        crowded = next(
+            m
+            for m in messages
+            if sum(isinstance(p, MediaPart) and p.kind == "image" for p in m.parts) > profile.max_images_per_turn
+        )
+        first_over = [p for p in crowded.parts if isinstance(p, MediaPart) and p.kind == "image"][
+            profile.max_images_per_turn
+        ]
+        what = f"this user turn has {per_turn} images; {profile.name} takes at most {profile.max_images_per_turn}"
+        limit = f"{profile.max_images_per_turn} image(s) per user turn"
+    fix = "send fewer images, split them across requests"
+    if profile.max_images_per_request == 1:
+        fix += ", or pass image_policy='keep_last' to send only the last one (what the service keeps)"
+    raise MediaValidationError(what, where=where_of(first_over), limit=limit, fix=fix)

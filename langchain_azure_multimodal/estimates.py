@@ -1,0 +1,152 @@
+"""Token and cost estimates for a request, counted as the model's profile says, before anything is sent.
+
+The counts follow the request as it would be sent: media is normalised first (a 12 MP photo is counted at the
+size the model looks at), then
+
+* text: one token per four characters of each message's text (:func:`~.profiles.prompt_text_tokens`);
+* images: the profile's tile rule at the part's detail (2048x4096 at ``high`` = 1105, at ``low`` = 85); a URL,
+  which is never fetched, counts as a 1024x1024 image;
+* audio: the profile's tokens per second times the clip's duration; a URL counts 0.
+
+The emulator computes ``usage`` by the same rules, so an estimate matches what the emulator reports.
+
+Example:
+    >>> from langchain_core.messages import HumanMessage
+    >>> estimate = estimate_cost([HumanMessage("x" * 400)], Prices(input_per_1k=0.01), model="gpt-4o")
+    >>> estimate.tokens.text, round(estimate.total, 4)
+    (100, 0.001)
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage
+
+from . import _audio, _images
+from ._messages import ImageDetail, MediaPart, ParsedMessage, parse_messages, to_sdk_messages
+from ._preflight import DEFAULT_MEDIA_OPTIONS, MediaOptions, prepare
+from .errors import MediaExtraRequiredError
+from .profiles import ModelProfile, prompt_text_tokens, resolve_profile
+
+
+@dataclass(frozen=True)
+class TokenEstimate:
+    """Input tokens of a request, by kind."""
+
+    text: int
+    images: int
+    audio: int
+
+    @property
+    def total(self) -> int:
+        return self.text + self.images + self.audio
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Prices per 1,000 tokens, as Azure publishes them (the seeds' example: $0.01 input, $0.03 output)."""
+
+    input_per_1k: float
+    output_per_1k: float = 0.0
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a request is expected to cost: its input tokens, the output tokens assumed, and the prices applied."""
+
+    tokens: TokenEstimate
+    output_tokens: int
+    input_cost: float
+    output_cost: float
+    currency: str
+
+    @property
+    def total(self) -> float:
+        return self.input_cost + self.output_cost
+
+
+def estimate_tokens(
+    messages: Sequence[BaseMessage],
+    *,
+    profile: ModelProfile | None = None,
+    model: str | None = None,
+    default_image_detail: ImageDetail | None = None,
+    media: MediaOptions = DEFAULT_MEDIA_OPTIONS,
+) -> TokenEstimate:
+    """Input tokens of ``messages`` for ``profile`` (or ``model``'s profile), after the same normalisation a request
+    gets. Raises the same :class:`~langchain_azure_multimodal.errors.MediaError` a request would."""
+    profile = profile or resolve_profile(model)
+    parsed = prepare(parse_messages(messages, default_image_detail=default_image_detail), profile, media)
+    return count_tokens(parsed, profile)
+
+
+def count_tokens(parsed: Sequence[ParsedMessage], profile: ModelProfile) -> TokenEstimate:
+    """Input tokens of messages already parsed and prepared (see :func:`~._preflight.prepare`)."""
+    wire = [message if isinstance(message, Mapping) else message.as_dict() for message in to_sdk_messages(parsed)]
+    images = audio = 0
+    for message in parsed:
+        for part in message.parts:
+            if isinstance(part, MediaPart):
+                if part.kind == "image":
+                    images += _image_tokens(part, profile)
+                else:
+                    audio += profile.audio_tokens(_audio_seconds(part))
+    return TokenEstimate(text=prompt_text_tokens(wire), images=images, audio=audio)
+
+
+def _image_tokens(part: MediaPart, profile: ModelProfile) -> int:
+    rule = profile.image_tokens
+    if part.data is None:
+        return rule.tokens_for_unknown_size(part.detail)
+    try:
+        info = _images.inspect_image(base64.b64decode(part.data))
+    except MediaExtraRequiredError:  # without Pillow the size cannot be read
+        return rule.tokens_for_unknown_size(part.detail)
+    return rule.tokens(info.width, info.height, part.detail)
+
+
+def _audio_seconds(part: MediaPart) -> float:
+    if part.data is None:
+        return 0.0
+    try:
+        info = _audio.inspect_audio(base64.b64decode(part.data))
+    except MediaExtraRequiredError:
+        return 0.0
+    return info.duration_s or 0.0
+
+
+def estimate_cost(
+    messages: Sequence[BaseMessage],
+    prices: Prices | Mapping[str, float],
+    *,
+    profile: ModelProfile | None = None,
+    model: str | None = None,
+    output_tokens: int = 0,
+    default_image_detail: ImageDetail | None = None,
+    media: MediaOptions = DEFAULT_MEDIA_OPTIONS,
+) -> CostEstimate:
+    """The expected cost of sending ``messages`` (and receiving ``output_tokens``) at ``prices`` per 1,000 tokens.
+
+    ``prices`` is a :class:`Prices` or a mapping ``{"input": 0.01, "output": 0.03}``.
+    """
+    if isinstance(prices, Mapping):
+        unknown = set(prices) - {"input", "output"}
+        if unknown or "input" not in prices:
+            raise ValueError(f"prices needs 'input' (and optionally 'output') per 1,000 tokens; got {sorted(prices)}")
+        prices = Prices(input_per_1k=prices["input"], output_per_1k=prices.get("output", 0.0))
+    if output_tokens < 0:
+        raise ValueError(f"output_tokens must be 0 or more, got {output_tokens}")
+    tokens = estimate_tokens(
+        messages, profile=profile, model=model, default_image_detail=default_image_detail, media=media
+    )
+    return CostEstimate(
+        tokens=tokens,
+        output_tokens=output_tokens,
+        input_cost=tokens.total * prices.input_per_1k / 1000,
+        output_cost=output_tokens * prices.output_per_1k / 1000,
+        currency=prices.currency,
+    )
