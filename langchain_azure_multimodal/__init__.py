@@ -14,15 +14,31 @@ import langchain_core.language_models.chat_models  # noqa: F401
 
 from .chat_models import ChatAzureMultimodal
 from .endpoints import EndpointKind, EndpointSettings
+from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
+from .estimates import CostEstimate, Prices, TokenEstimate, estimate_cost, estimate_tokens
+from .parts import audio_part, image_part, split_audio
 from .profiles import DEFAULT_PROFILE, PROFILES, ModelProfile, resolve_profile
 
 __all__ = [
     "DEFAULT_PROFILE",
     "PROFILES",
     "ChatAzureMultimodal",
+    "CostEstimate",
     "EndpointKind",
     "EndpointSettings",
+    "MediaDecodeError",
+    "MediaError",
+    "MediaExtraRequiredError",
+    "MediaSourceError",
+    "MediaValidationError",
     "ModelProfile",
+    "Prices",
+    "TokenEstimate",
+    "audio_part",
+    "estimate_cost",
+    "estimate_tokens",
+    "image_part",
     "resolve_profile",
+    "split_audio",
 ]
 __version__ = "0.1.0"

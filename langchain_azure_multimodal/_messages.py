@@ -208,8 +208,9 @@ def _media(block: dict[str, Any], loc: BlockLocation, default_detail: ImageDetai
         raise _fail(loc, kind, f"{mime!r} is not an {kind} MIME type", f"Send {mime} content in its own block type.")
     if data is not None and mime is None:
         raise _fail(loc, kind, "base64 data has no MIME type", f'Set mime_type, e.g. "{example}".')
-    if kind == "audio" and mime is not None and mime not in _AUDIO_FORMATS:
-        fix = f"Convert it to wav or mp3, or install the media extra ({_MEDIA_EXTRA}), whose normalisation transcodes."
+    if kind == "audio" and url is not None and mime is not None and mime not in _AUDIO_FORMATS:
+        # Base64 audio in other formats is transcoded before sending (see _preflight); a URL is never fetched.
+        fix = "Link a wav or mp3 file, or download it and send its bytes, which are transcoded to mp3."
         raise _fail(loc, kind, f"the service takes wav or mp3 audio, not {mime}", fix)
     extras: dict[str, Any] = {}
     if "source_type" in block:  # v0 kept unknown keys at the top level

@@ -1,0 +1,325 @@
+"""Image and audio content blocks from paths, bytes, file objects, URLs and PIL images.
+
+:func:`image_part` and :func:`audio_part` return standard LangChain v1 blocks, ready for
+``HumanMessage(content=[...])``; :func:`split_audio` cuts a long recording into such blocks, with start and end
+times. The builders describe the media faithfully and change nothing: the type comes from the bytes (Pillow
+identifies images, PyAV probes audio), and the original file name and size go in the block's ``extras``.
+Converting, downscaling and the model's limits are applied when the chat model sends the message, so a 25 MB phone
+photo makes a valid block here (it may be 200 KB once normalised).
+
+A source is a path (``str`` or ``os.PathLike``), ``bytes``/``bytearray``/``memoryview``, a binary file object (read
+from its current position), an http(s) URL (kept as a URL, never fetched), a ``data:`` URL, or a PIL image (encoded
+losslessly as PNG). One that cannot be read raises a :class:`~.errors.MediaError` saying what, where and the fix.
+
+Pillow and PyAV are the ``media`` extra. Without them a block is still built when its type is known anyway (a data
+URL's MIME type, a file name's extension; PCM WAV is read by the standard library), with ``extras["inspected"]``
+``False``; when it is not, :class:`~.errors.MediaExtraRequiredError` names the extra to install.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import errno
+import io
+import mimetypes
+import os
+import re
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
+
+from . import _audio, _images
+from .errors import MediaDecodeError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
+from .profiles import MEBIBYTE
+
+if TYPE_CHECKING:
+    import PIL.Image
+
+#: Everything the builders read media from.
+Source: TypeAlias = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, "PIL.Image.Image"]
+Kind = Literal["image", "audio"]
+
+#: Guards against reading absurd files, not the service's limit (20 MB, checked after normalisation at send time).
+_MAX_PART_BYTES = 512 * MEBIBYTE
+#: A long recording is what split_audio is for: 4 GiB is hours of studio WAV.
+_MAX_SPLIT_BYTES = 4096 * MEBIBYTE
+_ACCEPTED = "a path, bytes, a binary file object, an http(s) or data: URL, or a PIL image"
+#: Two letters at least, so a Windows drive (``C:\\``) stays a path.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A source read into memory (or a URL kept as one); ``where`` names it in errors."""
+
+    data: bytes = b""
+    url: str | None = None
+    where: str | None = None
+    filename: str | None = None
+    declared: str | None = None  # a data URL's MIME type, or the format a PIL image was encoded in
+
+
+def image_part(
+    source: Source, *, detail: Literal["auto", "low", "high"] | None = None, name: str | None = None
+) -> dict[str, Any]:
+    """A v1 image block for ``source``; ``detail`` goes in ``extras``, ``name`` overrides the file name.
+
+    The pixels are decoded once (a JPEG at 1/8 scale) so that truncated or corrupt data fails here, with
+    :class:`~.errors.MediaDecodeError`, rather than at the service.
+
+    Example:
+        >>> import io
+        >>> from PIL import Image
+        >>> from langchain_core.messages import HumanMessage
+        >>> png = io.BytesIO()
+        >>> Image.new("RGB", (64, 48), "teal").save(png, "PNG")
+        >>> block = image_part(png.getvalue(), detail="low", name="chart.jpg")  # the bytes say PNG, not the name
+        >>> block["type"], block["mime_type"], block["extras"]["size_bytes"] == len(png.getvalue())
+        ('image', 'image/png', True)
+        >>> {key: value for key, value in block["extras"].items() if key != "size_bytes"}
+        {'filename': 'chart.jpg', 'width': 64, 'height': 48, 'format': 'png', 'detail': 'low', 'inspected': True}
+        >>> image_part("https://example.com/cat.jpg", detail="high")  # kept as a URL, never fetched
+        {'type': 'image', 'url': 'https://example.com/cat.jpg', 'extras': {'detail': 'high'}}
+        >>> message = HumanMessage(content=[{"type": "text", "text": "What is this?"}, block])
+    """
+    if detail not in (None, "auto", "low", "high"):
+        raise ValueError(f"detail must be 'auto', 'low', 'high' or None, not {detail!r}")
+    loaded = _load(source, name, "image", _MAX_PART_BYTES)
+    if loaded.url is not None:
+        return _block("image", loaded, None, {"filename": loaded.filename, "detail": detail})
+    extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
+    try:
+        info = _images.inspect_image(loaded.data, name=loaded.where)
+        _check_pixels(loaded.data, info.format, loaded.where)
+    except MediaExtraRequiredError as missing:
+        mime = _known_mime(loaded, "image", missing)
+        return _block("image", loaded, mime, {**extras, "detail": detail, "inspected": False})
+    extras.update(width=info.width, height=info.height, format=info.format, detail=detail, inspected=True)
+    return _block("image", loaded, info.mime_type, {**extras, **_declared(loaded, info.mime_type)})
+
+
+def audio_part(source: Source, *, name: str | None = None) -> dict[str, Any]:
+    """A v1 audio block for ``source``, probed with PyAV (PCM WAV also without it); ``name`` overrides the file name.
+
+    Example:
+        >>> import io, wave
+        >>> wav = io.BytesIO()
+        >>> with wave.open(wav, "wb") as clip:  # two seconds of 16 kHz silence
+        ...     clip.setnchannels(1); clip.setsampwidth(2); clip.setframerate(16000)
+        ...     clip.writeframes(bytes(2 * 16000 * 2))
+        >>> block = audio_part(io.BytesIO(wav.getvalue()), name="memo.mp3")  # a WAV, whatever its name
+        >>> block["type"], block["mime_type"], block["base64"][:8]
+        ('audio', 'audio/wav', 'UklGRiT6')
+        >>> block["extras"]  # doctest: +NORMALIZE_WHITESPACE
+        {'filename': 'memo.mp3', 'size_bytes': 64044, 'duration_s': 2.0, 'sample_rate': 16000, 'channels': 1,
+         'codec': 'pcm_s16le', 'inspected': True}
+    """
+    loaded = _load(source, name, "audio", _MAX_PART_BYTES)
+    if loaded.url is not None:
+        return _block("audio", loaded, None, {"filename": loaded.filename})
+    extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
+    try:
+        info = _audio.inspect_audio(loaded.data, name=loaded.where)
+    except MediaExtraRequiredError as missing:
+        return _block("audio", loaded, _known_mime(loaded, "audio", missing), {**extras, "inspected": False})
+    extras.update(duration_s=info.duration_s, sample_rate=info.sample_rate, channels=info.channels, codec=info.codec)
+    return _block("audio", loaded, info.mime_type, {**extras, "inspected": True, **_declared(loaded, info.mime_type)})
+
+
+def split_audio(
+    source: Source, *, max_seconds: float | None = None, max_bytes: int | None = None, name: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Audio blocks for consecutive parts of ``source``, each within ``max_seconds`` and ``max_bytes``.
+
+    PCM WAV is cut into exact WAV slices; anything else becomes MP3 parts, encoded as the decoder goes. The source
+    is read and the limits are checked at call time; the parts are made one at a time, as they are iterated. Each
+    part's ``extras`` has ``index``, ``start_s`` and ``end_s`` in the original, its own ``size_bytes`` and
+    ``duration_s``, and the source's ``filename``.
+
+    Example:
+        >>> import io, wave
+        >>> wav = io.BytesIO()
+        >>> with wave.open(wav, "wb") as clip:  # 65 seconds of 8 kHz silence
+        ...     clip.setnchannels(1); clip.setsampwidth(2); clip.setframerate(8000)
+        ...     clip.writeframes(bytes(2 * 8000 * 65))
+        >>> parts = split_audio(wav.getvalue(), max_seconds=30, name="call.wav")
+        >>> [(p["mime_type"], p["extras"]["start_s"], p["extras"]["end_s"]) for p in parts]
+        [('audio/wav', 0.0, 30.0), ('audio/wav', 30.0, 60.0), ('audio/wav', 60.0, 65.0)]
+    """
+    loaded = _load(source, name, "audio", _MAX_SPLIT_BYTES)
+    if loaded.url is not None:
+        what = "split_audio needs the audio's bytes; a URL is never fetched"
+        raise MediaSourceError(what, where=loaded.where, fix="download it first, then pass the file or its bytes")
+    segments = _audio.split_audio_bytes(loaded.data, max_seconds=max_seconds, max_bytes=max_bytes, name=loaded.where)
+    return _split_blocks(segments, loaded)
+
+
+def _split_blocks(segments: Iterator[_audio.AudioSegment], loaded: _Loaded) -> Iterator[dict[str, Any]]:
+    for segment in segments:
+        duration = round(segment.end_s - segment.start_s, 6)  # no 4.999999999 from float subtraction
+        extras = {"filename": loaded.filename, "size_bytes": len(segment.data), "duration_s": duration,
+                  "index": segment.index, "start_s": segment.start_s, "end_s": segment.end_s}  # fmt: skip
+        yield _block("audio", _Loaded(segment.data), segment.mime_type, extras)
+
+
+def _block(kind: Kind, loaded: _Loaded, mime: str | None, extras: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": kind}
+    if loaded.url is not None:
+        block["url"] = loaded.url
+    else:
+        block.update(base64=base64.b64encode(loaded.data).decode("ascii"), mime_type=mime)
+    kept = {key: value for key, value in extras.items() if value is not None}
+    if kept:
+        block["extras"] = kept
+    return block
+
+
+def _declared(loaded: _Loaded, detected: str) -> dict[str, str]:
+    """``declared_mime_type`` when a data URL said something else than the bytes (which win)."""
+    return {"declared_mime_type": loaded.declared} if loaded.declared not in (None, detected) else {}
+
+
+def _known_mime(loaded: _Loaded, kind: Kind, missing: MediaExtraRequiredError) -> str:
+    """Without the media extra, the type a data URL declares or the file name implies; else the extra's error."""
+    mime = loaded.declared or (mimetypes.guess_type(loaded.filename)[0] if loaded.filename else None)
+    if mime is None or not mime.startswith(f"{kind}/"):
+        what = f"{missing.what}, and without it the {kind}'s type is not known (no {kind} MIME type or file extension)"
+        raise MediaExtraRequiredError(what, where=loaded.where) from None
+    return mime
+
+
+def _check_pixels(data: bytes, fmt: str, where: str | None) -> None:
+    """Decode the pixels: the header alone does not show a truncated file."""
+    with _images._open(data, where) as image:
+        if image.format in ("JPEG", "MPO"):
+            image.draft(None, (1, 1))  # libjpeg decodes at 1/8 scale, yet still reads every byte
+        _images._decode(image, fmt, where)
+
+
+def _load(source: Source, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = source.tobytes() if isinstance(source, memoryview) else bytes(source)
+        return _checked(_Loaded(data, where=name, filename=name), "the data", kind, limit)
+    if isinstance(source, str) and (scheme := _SCHEME.match(source)):
+        scheme_name = scheme.group(1).lower()
+        if scheme_name in ("http", "https"):
+            return _Loaded(url=source, where=name or source, filename=name)
+        if scheme_name == "data":
+            return _data_url(source, name, kind, limit)
+        if scheme_name == "file":
+            raise MediaSourceError("file: URLs are not read", where=name or source, fix="pass the path itself")
+        if source[scheme.end() : scheme.end() + 2] == "//":  # else a path with a colon in its name
+            fix = "download it first and pass the file or its bytes; only http(s) URLs are sent as URLs"
+            raise MediaSourceError(f"{scheme_name}: URLs are not read", where=name or source[:80], fix=fix)
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(os.fsdecode(source), name, kind, limit)
+    pil = sys.modules.get("PIL.Image")  # a PIL image exists only if Pillow was imported: no import needed here
+    if pil is not None and isinstance(source, pil.Image):
+        if kind == "audio":
+            raise MediaSourceError("a PIL image is not audio", where=name, fix="pass it to image_part instead")
+        return _encode_pil(source, name)
+    if callable(getattr(source, "read", None)):
+        return _read_file(source, name, kind, limit)
+    what = f"cannot read the {kind} from an object of type {type(source).__name__}"
+    raise MediaSourceError(what, where=name, fix=f"pass {_ACCEPTED}")
+
+
+def _checked(loaded: _Loaded, what: str, kind: Kind, limit: int, *, read: bool = False) -> _Loaded:
+    if not loaded.data:
+        raise MediaSourceError(f"{what} is empty", where=loaded.where, fix=f"pass a file or bytes that hold the {kind}")
+    if len(loaded.data) > limit:
+        raise _too_big(None if read else len(loaded.data), loaded.where, kind, limit)
+    return loaded
+
+
+def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> MediaValidationError:
+    fix = "split or downscale it first" if limit == _MAX_PART_BYTES else "cut it into shorter recordings first"
+    size_text = f"over {limit:,} bytes" if size is None else f"{size:,} bytes"  # a capped read knows no more
+    what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one source"
+    return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
+
+
+def _data_url(url: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    where = name or "data URL"
+    header, comma, payload = url[5:].partition(",")
+    mime, *params = (part.strip().lower() for part in header.split(";"))
+    if not comma or "/" not in mime:  # "data:;base64," and "data:base64," name no type
+        problem = "has no comma before its data" if not comma else "has no MIME type"
+        fix = f"write it as data:{kind}/<format>;base64,<data>, or pass the bytes themselves"
+        raise MediaSourceError(f"the data URL {problem}", where=where, fix=fix)
+    if "base64" in params:
+        try:
+            data = base64.b64decode("".join(payload.split()), validate=True)
+        except (binascii.Error, ValueError):
+            fix = "encode the bytes with base64.b64encode (standard alphabet, with padding)"
+            raise MediaDecodeError("the data URL's base64 does not decode", where=where, fix=fix) from None
+    else:
+        data = urllib.parse.unquote_to_bytes(payload)  # RFC 2397 also allows percent-encoded data
+    return _checked(_Loaded(data, where=where, filename=name, declared=mime), "the data URL's data", kind, limit)
+
+
+def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:  # before reading: the size alone says no
+                raise _too_big(size, path, kind, limit)
+            data = file.read(limit + 1)  # one byte over shows a file that grew, or a device with no size
+    except FileNotFoundError:
+        broken = " (a symlink to a missing file)" if os.path.islink(path) else ""
+        fix = f"check the path; a relative one is resolved from {os.getcwd()}"
+        raise MediaSourceError(f"no such file{broken}", where=path, fix=fix) from None
+    except (IsADirectoryError, PermissionError) as error:
+        if isinstance(error, IsADirectoryError) or os.path.isdir(path):  # Windows reports a folder as denied
+            fix = "pass a file (for a folder, iterate over its files)"
+            raise MediaSourceError("this is a directory", where=path, fix=fix) from None
+        fix = "make the file readable by this process, or copy it somewhere it is"
+        raise MediaSourceError("permission denied", where=path, fix=fix) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            fix = "point the symlinks at a real file"
+            raise MediaSourceError("the path is a symlink loop", where=path, fix=fix) from None
+        raise MediaSourceError(f"cannot read the file ({error.strerror or error})", where=path) from None
+    filename = name or os.path.basename(path)
+    return _checked(_Loaded(data, where=path, filename=filename), "the file", kind, limit, read=True)
+
+
+def _read_file(file: Any, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    own = getattr(file, "name", None)
+    filename = name or (os.path.basename(own) if isinstance(own, str) else None)
+    where = own if isinstance(own, str) else name or "file object"
+    text_mode = MediaSourceError("the file is open in text mode", where=where, fix="open it in binary mode ('rb')")
+    if isinstance(file, io.TextIOBase):
+        raise text_mode
+    try:
+        data = file.read(limit + 1)
+    except UnicodeDecodeError:
+        raise text_mode from None
+    except (OSError, ValueError, TypeError) as error:  # ValueError: a closed file; TypeError: read() takes no size
+        raise MediaSourceError(f"the file cannot be read ({error})", where=where, fix="pass an open file") from None
+    if isinstance(data, str):
+        raise text_mode
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        fix = "pass an object whose read() returns bytes"
+        raise MediaSourceError(f"read() returned a {type(data).__name__}, not bytes", where=where, fix=fix)
+    return _checked(_Loaded(bytes(data), where=where, filename=filename), "the file", kind, limit, read=True)
+
+
+def _encode_pil(image: PIL.Image.Image, name: str | None) -> _Loaded:
+    # Lossless, so nothing is lost before normalisation decides the format and size at send time.
+    own = getattr(image, "filename", None)
+    filename = name or (os.path.basename(own) if isinstance(own, str) and own else None)
+    where = filename or "PIL image"
+    if image.mode == "PA":
+        image = image.convert("RGBA")  # PNG has no palette-with-alpha mode; RGBA holds the same pixels
+    buffer, fmt = io.BytesIO(), "PNG" if image.mode not in ("CMYK", "YCbCr", "LAB", "HSV", "F") else "TIFF"
+    try:
+        image.save(buffer, fmt)  # TIFF for the modes PNG cannot hold; it is lossless too
+    except (OSError, ValueError, KeyError) as error:
+        fix = "convert it first, e.g. image.convert('RGB')"
+        raise MediaDecodeError(f"the PIL image cannot be encoded as {fmt} ({error})", where=where, fix=fix) from None
+    loaded = _Loaded(buffer.getvalue(), where=where, filename=filename, declared=f"image/{fmt.lower()}")
+    return _checked(loaded, "the image", "image", _MAX_PART_BYTES)
