@@ -41,6 +41,10 @@ class MediaOptions:
     keep_metadata: bool = False
     image_policy: ImagePolicy = "error"
 
+    def __post_init__(self) -> None:
+        if self.image_policy not in ("error", "keep_last"):
+            raise ValueError(f"image_policy must be 'error' or 'keep_last', not {self.image_policy!r}")
+
 
 #: The default: normalise, strip metadata, refuse extra images.
 DEFAULT_MEDIA_OPTIONS = MediaOptions()
@@ -148,7 +152,11 @@ def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options:
             if not _image_is_valid_as_is(part, data, profile):
                 raise
             return part  # already valid: it passes without the media extra
-        return part if not image.changed else _encoded(part, image.data, image.mime_type, image.steps)
+        if image.changed:
+            return _encoded(part, image.data, image.mime_type, image.steps)
+        # Sent as it is, under the name of what the bytes are (a PNG saved as photo.jpg is sent as image/png).
+        same = _image_format(part) == IMAGE_MIME_ALIASES.get(image.mime_type.partition("/")[2])
+        return part if same else replace(part, mime_type=image.mime_type)
     if not _image_is_valid_as_is(part, data, profile):
         declared = part.mime_type or "no MIME type"
         raise MediaValidationError(
@@ -159,10 +167,14 @@ def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options:
     return part
 
 
-def _image_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
+def _image_format(part: MediaPart) -> str | None:
+    """The canonical format (``jpeg``, ``png``...) the part's MIME type declares, if the service knows it."""
     kind, _, subtype = (part.mime_type or "").partition("/")
-    declared = IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
-    return declared in profile.image_formats and len(data) <= profile.max_image_bytes
+    return IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
+
+
+def _image_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
+    return _image_format(part) in profile.image_formats and len(data) <= profile.max_image_bytes
 
 
 def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions, where: str) -> MediaPart:
@@ -177,7 +189,10 @@ def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile, options:
             raise MediaValidationError(
                 f"{profile.name} does not take {audio.format} audio", limit=", ".join(sorted(profile.audio_formats))
             )
-        return part if not audio.changed else _encoded(part, audio.data, audio.mime_type, audio.steps)
+        if audio.changed:
+            return _encoded(part, audio.data, audio.mime_type, audio.steps)
+        # A WAV labelled audio/mpeg goes out as wav: the service decodes by the declared format.
+        return part if part.audio_format == audio.format else replace(part, mime_type=audio.mime_type)
     if not _audio_is_valid_as_is(part, data, profile):
         raise MediaValidationError(
             f"{part.mime_type or 'audio without a MIME type'} of {len(data):,} bytes is not audio {profile.name} "

@@ -9,7 +9,7 @@ import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
@@ -35,6 +35,8 @@ from .estimates import estimate_tokens
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
 if TYPE_CHECKING:
+    from langchain_core.prompt_values import PromptValue
+
     from . import _tools
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
@@ -171,6 +173,8 @@ class ChatAzureMultimodal(BaseChatModel):
             )
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds (or None), got {self.timeout}")
         return self
 
     # ------------------------------------------------------------------------------------------ identity
@@ -304,6 +308,7 @@ class ChatAzureMultimodal(BaseChatModel):
                 self._info_profile = resolve_profile(self.get_model_info().get("model_name"))
             except Exception:  # no /info after all, or it failed: the default profile applies
                 self._info_profile = DEFAULT_PROFILE
+            self.profile = to_langchain_profile(self._info_profile)
 
     async def _alook_up_profile(self) -> None:
         if self._needs_info_profile():
@@ -312,6 +317,7 @@ class ChatAzureMultimodal(BaseChatModel):
                 self._info_profile = resolve_profile(info.get("model_name"))
             except Exception:
                 self._info_profile = DEFAULT_PROFILE
+            self.profile = to_langchain_profile(self._info_profile)
 
     def _resolve_model_profile(self) -> LangChainModelProfile | None:
         return to_langchain_profile(self.model_profile or resolve_profile(self.model))
@@ -341,6 +347,16 @@ class ChatAzureMultimodal(BaseChatModel):
             return dict(self._sync_client().get_model_info().as_dict())
 
     # ------------------------------------------------------------------------------------------ requests
+
+    def _convert_input(self, model_input: LanguageModelInput) -> PromptValue:
+        prompt = super()._convert_input(model_input)
+        messages = prompt.to_messages()
+        blocks = (block for message in messages if isinstance(message.content, list) for block in message.content)
+        if any(_base64_image_without_mime(block) for block in blocks):
+            # langchain-core's tracing converts such a block before _generate and fails with a bare ValueError that
+            # names no block; parsing here raises the typed error, with where it is and the fix, instead.
+            parse_messages(messages)
+        return prompt
 
     def _request(
         self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
@@ -386,6 +402,8 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("strict", None)
         extras = {**self.model_extras, **kwargs.pop("model_extras", {})}
         mode = kwargs.pop("extra_parameters", self.extra_parameters)
+        if mode not in (None, *get_args(ExtraParameters)):
+            raise ValueError(f"extra_parameters must be 'pass-through', 'drop' or 'error', not {mode!r}")
         if kwargs:
             raise TypeError(f"unexpected keyword arguments for ChatAzureMultimodal: {', '.join(sorted(kwargs))}")
         if stream:
@@ -526,6 +544,16 @@ class ChatAzureMultimodal(BaseChatModel):
         return _tools.structured_output(
             self.bind, self.bind_tools, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _base64_image_without_mime(block: object) -> bool:
+    return (
+        isinstance(block, dict)
+        and block.get("type") == "image"
+        and "url" not in block
+        and ("base64" in block or block.get("source_type") == "base64")
+        and "mime_type" not in block
+    )
 
 
 def _chat_result(message: AIMessage) -> ChatResult:
