@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from . import _audio, _images
-from ._messages import MediaPart, ParsedMessage
+from ._messages import MediaPart, ParsedMessage, UnsupportedContentError, media_parts
+from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointSettings
 from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError
 from .profiles import IMAGE_MIME_ALIASES, ModelProfile
 
@@ -245,3 +246,20 @@ def _check_image_counts(
     if profile.max_images_per_request == 1:
         fix += ", or pass image_policy='keep_last' to send only the last one (what the service keeps)"
     raise MediaValidationError(what, where=where_of(first_over), limit=limit, fix=fix)
+
+
+def check_endpoint_takes_audio(parsed: Sequence[ParsedMessage], settings: EndpointSettings) -> None:
+    """Azure OpenAI deployments take audio only from api-version 2025-01-01-preview on: refuse it before sending."""
+    if settings.supports_audio_input():
+        return
+    audio = next((part for part in media_parts(parsed) if part.kind == "audio"), None)
+    if audio is not None:
+        raise UnsupportedContentError(
+            f"Unsupported content at {audio.location} (block type 'audio'): Azure OpenAI deployments take "
+            f"audio input from api-version {AOAI_MIN_AUDIO_API_VERSION} on, and this model uses "
+            f"api_version={settings.api_version!r}. Pass api_version='{AOAI_MIN_AUDIO_API_VERSION}' "
+            "or later (or leave api_version out), or use the /openai/v1 endpoint.",
+            message_index=audio.location.message_index,
+            block_index=audio.location.block_index,
+            block_type="audio",
+        )

@@ -7,15 +7,13 @@ import contextlib
 import json
 import os
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from azure.ai.inference import ChatCompletionsClient
 from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
 from azure.core.credentials import AzureKeyCredential, TokenCredential
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import ClientAuthenticationError
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models import ModelProfile as LangChainModelProfile
@@ -26,11 +24,12 @@ from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from typing_extensions import Self
 
-from ._messages import ImageDetail, UnsupportedContentError, media_parts, parse_messages, to_sdk_messages
-from ._preflight import ImagePolicy, MediaOptions, prepare
+from ._clients import LoopClient, close_at_shutdown, explain_default_credential
+from ._messages import ImageDetail, parse_messages, to_sdk_messages
+from ._preflight import ImagePolicy, MediaOptions, check_endpoint_takes_audio, prepare
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
 from ._transport import acomplete_chat, astream_chat, client_kwargs, complete_chat, stream_chat
-from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
+from .endpoints import EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
 from .estimates import estimate_tokens
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
@@ -121,7 +120,7 @@ class ChatAzureMultimodal(BaseChatModel):
     _info_profile: ModelProfile | None = PrivateAttr(default=None)
     _client: ChatCompletionsClient | None = PrivateAttr(default=None)
     _default_credential: Any = PrivateAttr(default=None)
-    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = PrivateAttr(
+    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopClient] = PrivateAttr(
         default_factory=weakref.WeakKeyDictionary
     )
 
@@ -215,6 +214,9 @@ class ChatAzureMultimodal(BaseChatModel):
 
     # ------------------------------------------------------------------------------------------ clients
 
+    def _explain_sign_in(self) -> explain_default_credential:
+        return explain_default_credential(self.credential is None, self._settings.credential_scopes)
+
     def _credential_for(self, *, is_async: bool) -> Any:
         """The credential for a new client: the key, the user's Entra credential, or DefaultAzureCredential."""
         credential = self.credential
@@ -272,9 +274,9 @@ class ChatAzureMultimodal(BaseChatModel):
                 endpoint=self._settings.endpoint, credential=credential, **self._kwargs_for_client(is_async=True)
             )
             closer = loop.create_task(
-                _close_at_shutdown(client, owned, forget=lambda: self._loop_clients.pop(loop, None))
+                close_at_shutdown(client, owned, forget=lambda: self._loop_clients.pop(loop, None))
             )
-            bundle = _LoopClient(client, owned, closer)
+            bundle = LoopClient(client, owned, closer)
             self._loop_clients[loop] = bundle
         return bundle.client
 
@@ -343,7 +345,7 @@ class ChatAzureMultimodal(BaseChatModel):
         """The endpoint's ``/info`` (model name, type and provider), where the endpoint kind has it."""
         if not self._settings.has_model_info:
             raise ValueError(f"{self._settings.kind.value} endpoints have no /info route")
-        with _explain_default_credential(self):
+        with self._explain_sign_in():
             return dict(self._sync_client().get_model_info().as_dict())
 
     # ------------------------------------------------------------------------------------------ requests
@@ -365,18 +367,7 @@ class ChatAzureMultimodal(BaseChatModel):
         parsed = parse_messages(
             messages, default_image_detail=kwargs.pop("default_image_detail", self.default_image_detail)
         )
-        if not self._settings.supports_audio_input():
-            audio = next((part for part in media_parts(parsed) if part.kind == "audio"), None)
-            if audio is not None:
-                raise UnsupportedContentError(
-                    f"Unsupported content at {audio.location} (block type 'audio'): Azure OpenAI deployments take "
-                    f"audio input from api-version {AOAI_MIN_AUDIO_API_VERSION} on, and this model uses "
-                    f"api_version={self._settings.api_version!r}. Pass api_version='{AOAI_MIN_AUDIO_API_VERSION}' "
-                    "or later (or leave api_version out), or use the /openai/v1 endpoint.",
-                    message_index=audio.location.message_index,
-                    block_index=audio.location.block_index,
-                    block_type="audio",
-                )
+        check_endpoint_takes_audio(parsed, self._settings)
         media = MediaOptions(
             normalize=kwargs.pop("normalize_media", self.normalize_media),
             keep_metadata=kwargs.pop("keep_image_metadata", self.keep_image_metadata),
@@ -433,7 +424,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        with _explain_default_credential(self):
+        with self._explain_sign_in():
             completion = complete_chat(self._sync_client(), body, headers)
         return _chat_result(to_ai_message(completion))
 
@@ -449,7 +440,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        with _explain_default_credential(self):
+        with self._explain_sign_in():
             completion = await acomplete_chat(self._async_client(), body, headers)
         return _chat_result(to_ai_message(completion))
 
@@ -464,7 +455,7 @@ class ChatAzureMultimodal(BaseChatModel):
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
-        with _explain_default_credential(self), stream_chat(self._sync_client(), body, headers, raw=True) as updates:
+        with self._explain_sign_in(), stream_chat(self._sync_client(), body, headers, raw=True) as updates:
             for update in updates:
                 chunk = _generation_chunk(update, state)
                 if chunk is None:
@@ -484,7 +475,7 @@ class ChatAzureMultimodal(BaseChatModel):
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
-        with _explain_default_credential(self):
+        with self._explain_sign_in():
             async with await astream_chat(self._async_client(), body, headers, raw=True) as updates:
                 async for update in updates:
                     chunk = _generation_chunk(update, state)
@@ -571,47 +562,3 @@ def _generation_chunk(update: Any, state: StreamState) -> ChatGenerationChunk | 
         else None
     )
     return ChatGenerationChunk(message=message, generation_info=info)
-
-
-@dataclass
-class _LoopClient:
-    """An event loop's async client, the DefaultAzureCredential it owns (if any), and the task that closes both."""
-
-    client: AsyncChatCompletionsClient
-    credential: Any
-    closer: asyncio.Task[None]
-
-
-async def _close_at_shutdown(
-    client: AsyncChatCompletionsClient, credential: Any, *, forget: Callable[[], object]
-) -> None:
-    try:
-        await asyncio.Event().wait()  # parked until the loop's shutdown (or aclose) cancels it
-    finally:
-        forget()  # the entry holds this task, which holds the loop: drop it so the loop can be collected
-        await client.close()
-        if credential is not None:
-            await credential.close()
-
-
-class _explain_default_credential:  # noqa: N801 - used as a context manager
-    """Re-raise a failed ``DefaultAzureCredential`` sign-in with what was tried and how to fix it."""
-
-    def __init__(self, model: ChatAzureMultimodal) -> None:
-        self._model = model
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if exc is None or self._model.credential is not None or not isinstance(exc, ClientAuthenticationError):
-            return
-        if exc.response is not None:  # the service refused the token: not a sign-in failure
-            return
-        raise ClientAuthenticationError(
-            message=(
-                "No key was given (credential=, api_key= or AZURE_INFERENCE_CREDENTIAL), so Microsoft Entra ID was "
-                f"tried with DefaultAzureCredential for scopes {list(self._model.endpoint_settings.credential_scopes)}"
-                f", and it failed: {exc.message}. Pass a key, or sign in (az login, managed identity, ...)."
-            )
-        ) from exc
