@@ -8,18 +8,12 @@ from azure.ai.inference.models import ChatCompletions, StreamingChatCompletionsU
 from langchain_core.messages import AIMessageChunk
 
 from langchain_azure_multimodal._responses import StreamState, to_ai_message, to_ai_message_chunk, usage_metadata
+from tests.support.chat import completion as scripted
 
 
 def completion(message: dict[str, Any], finish_reason: str = "stop", **extra: Any) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "gpt-4o",
-        "choices": [{"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", **message}}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        **extra,
-    }
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    return scripted(message, finish_reason, id="chatcmpl-1", model="gpt-4o", usage=usage, **extra)
 
 
 def test_text_usage_and_metadata_from_an_sdk_model() -> None:
