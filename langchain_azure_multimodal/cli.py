@@ -1,0 +1,82 @@
+"""``azure-multimodal``: the package's command line (``ingest`` for now).
+
+``azure-multimodal ingest PATH... --task describe|transcribe|translate:<lang> --out FILE.jsonl`` runs the task over
+every file, against ``--endpoint`` (or ``AZURE_INFERENCE_ENDPOINT``), or the embedded emulator when neither is set.
+It can be killed at any point and run again: finished files are skipped, none is written twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from contextlib import ExitStack
+
+from .chat_models import ChatAzureMultimodal
+from .emulator import Emulator
+from .ingest import Task, run_ingest
+
+EMULATOR_KEY = "ingest-emulator-key"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="azure-multimodal", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="describe images or transcribe/translate audio in bulk, resumably")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders to walk")
+    ingest.add_argument("--task", required=True, type=_task, help="describe, transcribe or translate:<language>")
+    ingest.add_argument("--out", required=True, help="the JSONL output, which is also the record of what is done")
+    ingest.add_argument("--concurrency", type=int, default=4, help="requests in flight (default: %(default)s)")
+    ingest.add_argument("--rpm", type=int, default=None, help="requests per minute at most")
+    ingest.add_argument("--tpm", type=int, default=None, help="tokens per minute at most")
+    ingest.add_argument("--model", default="phi-4-multimodal-instruct", help="model or deployment (%(default)s)")
+    ingest.add_argument(
+        "--endpoint",
+        default=os.environ.get("AZURE_INFERENCE_ENDPOINT"),
+        help="endpoint URL (default: $AZURE_INFERENCE_ENDPOINT, else the embedded emulator)",
+    )
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _task(text: str) -> Task:
+    try:
+        return Task.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with ExitStack() as stack:
+        if args.endpoint:
+            llm = ChatAzureMultimodal(endpoint=args.endpoint, model=args.model)
+            print(
+                f"ingest: using {llm.endpoint_settings.endpoint} ({llm.endpoint_settings.kind.value})", file=sys.stderr
+            )
+        else:
+            emulator = stack.enter_context(Emulator(args.model, api_key=EMULATOR_KEY, record=False))
+            llm = ChatAzureMultimodal(endpoint=emulator.endpoint, api_key=EMULATOR_KEY, model=args.model)
+            print(f"ingest: using the embedded emulator at {emulator.endpoint} (offline)", file=sys.stderr)
+        summary = asyncio.run(
+            run_ingest(
+                args.paths,
+                task=args.task,
+                out=args.out,
+                llm=llm,
+                concurrency=args.concurrency,
+                rpm=args.rpm,
+                tpm=args.tpm,
+                progress=not args.no_progress,
+            )
+        )
+    print(
+        f"ingest: {summary.found} found, {summary.skipped} already done, {summary.done} done now, "
+        f"{summary.failed} failed, {summary.tokens:,} tokens"
+    )
+    return 1 if summary.failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Batch ingest: describe images, or transcribe or translate audio, for whole folders, and survive any crash.
+
+The output JSONL file is also the ledger. Each finished item is one line, keyed by the content's SHA-256 and the
+task, and written with a single ``O_APPEND`` write followed by ``fsync``. A run that dies (``kill -9`` included)
+leaves at most one half-written last line. The next run cuts that line off, skips every item already in the
+file, and does the rest, so no item is lost and none is written twice. An item that fails is recorded with its
+error (it counts as done: rerun with a new output file to retry failures), and the run goes on.
+
+Example:
+    >>> import asyncio, io, tempfile, pathlib
+    >>> from PIL import Image
+    >>> from langchain_azure_multimodal import ChatAzureMultimodal
+    >>> from langchain_azure_multimodal.emulator import Emulator
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> Image.new("RGB", (32, 32), "red").save(folder / "a.png")
+    >>> with Emulator(api_key="k") as emu:
+    ...     llm = ChatAzureMultimodal(endpoint=emu.endpoint, api_key="k", model=emu.model)
+    ...     summary = asyncio.run(run_ingest([folder], task=Task.parse("describe"), out=folder / "out.jsonl",
+    ...                                      llm=llm, progress=False))
+    >>> summary.done, summary.failed, [doc.metadata["status"] for doc in load_results(folder / "out.jsonl")]
+    (1, 0, ['ok'])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.documents import Document
+from langchain_core.messages import BaseMessage, HumanMessage
+
+from .chat_models import ChatAzureMultimodal
+from .parts import image_part, split_audio
+from .ratelimit import RateLimiter
+
+_READ_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Task:
+    """What to do with each file: ``describe`` (images), ``transcribe`` or ``translate:<language>`` (audio)."""
+
+    kind: Literal["describe", "transcribe", "translate"]
+    language: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Task:
+        """``describe``, ``transcribe`` or ``translate:<language>``; a clear ``ValueError`` for anything else."""
+        kind, _, language = text.strip().partition(":")
+        if kind in ("describe", "transcribe") and not language:
+            return cls(kind)  # type: ignore[arg-type]
+        if kind == "translate" and language.strip():
+            return cls("translate", language.strip())
+        raise ValueError(f"unknown task {text!r}: use describe, transcribe or translate:<language> (translate:es)")
+
+    @property
+    def name(self) -> str:
+        return f"translate:{self.language}" if self.kind == "translate" else self.kind
+
+    @property
+    def prompt(self) -> str:
+        if self.kind == "describe":
+            return "Describe this image in a few sentences, for a search index."
+        if self.kind == "transcribe":
+            return "Transcribe this audio."
+        return f"Translate this audio into {self.language}."
+
+
+@dataclass
+class Summary:
+    """How a run went: items found, skipped as already done, done now (ok), failed, and tokens used."""
+
+    found: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    tokens: int = 0
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
+    """The files named, and the files under the folders named (sorted; symlinks leaving a folder are not followed)."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            root = path.resolve()
+            for folder, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    candidate = Path(folder) / name
+                    if candidate.resolve().is_relative_to(root) and candidate.resolve().is_file():
+                        yield candidate
+        elif path.is_file():
+            yield path
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Ledger:
+    """The output file: which items are done, and an atomic append for each new one."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def done_keys(self) -> set[str]:
+        """Keys of the complete lines; a half-written last line (from a crash) is cut off first."""
+        if not self.path.exists():
+            return set()
+        data = self.path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) != len(data):
+            with self.path.open("r+b") as handle:
+                handle.truncate(len(complete))
+        keys = set()
+        for line in complete.splitlines():
+            record = json.loads(line)
+            keys.add(_key(record["sha256"], record["task"]))
+        return keys
+
+    def append(self, record: dict[str, Any]) -> None:
+        """One line, one write, on disk before it returns."""
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _key(sha256: str, task: str) -> str:
+    return f"{sha256}:{task}"
+
+
+async def process_item(
+    path: Path,
+    sha256: str,
+    task: Task,
+    llm: ChatAzureMultimodal,
+    limiter: RateLimiter,
+    *,
+    segment_seconds: float = 300.0,
+) -> dict[str, Any]:
+    """The ledger record for one file: its text, or its error."""
+    record: dict[str, Any] = {
+        "source": str(path),
+        "sha256": sha256,
+        "task": task.name,
+        "size_bytes": path.stat().st_size,
+    }
+    try:
+        if task.kind == "describe":
+            text, tokens = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), image_part(path)])])
+            record.update(status="ok", text=text, tokens=tokens)
+            return record
+        segments, total_tokens = [], 0
+        for part in split_audio(path, max_seconds=segment_seconds):
+            text, tokens = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), part])])
+            extras = part["extras"]
+            segments.append({"start_s": extras["start_s"], "end_s": extras["end_s"], "text": text})
+            total_tokens += tokens
+        record.update(status="ok", text="\n".join(s["text"] for s in segments), segments=segments, tokens=total_tokens)
+    except Exception as error:  # recorded, and the run goes on
+        record.update(status="error", error=f"{type(error).__name__}: {error}")
+    return record
+
+
+def _text(text: str) -> dict[str, str]:
+    return {"type": "text", "text": text}
+
+
+async def _ask(llm: ChatAzureMultimodal, limiter: RateLimiter, messages: list[BaseMessage]) -> tuple[str, int]:
+    await limiter.acquire(tokens=llm.get_num_tokens_from_messages(messages))
+    reply = await llm.ainvoke(messages)
+    return reply.text, reply.usage_metadata["total_tokens"] if reply.usage_metadata else 0
+
+
+async def run_ingest(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    task: Task,
+    out: str | os.PathLike[str],
+    llm: ChatAzureMultimodal,
+    concurrency: int = 4,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    progress: bool = True,
+) -> Summary:
+    """Run ``task`` over every file under ``paths`` not yet in ``out``; see the module docstring."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    ledger, limiter, summary = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm), Summary()
+    done = ledger.done_keys()
+    pending: list[tuple[Path, str]] = []
+    for path in discover(paths):
+        if Path(path).resolve() == ledger.path.resolve():
+            continue
+        summary.found += 1
+        sha256 = sha256_of(path)
+        key = _key(sha256, task.name)
+        if key in done:
+            summary.skipped += 1
+            continue
+        done.add(key)  # identical content named twice is done once
+        pending.append((path, sha256))
+    bar = _progress(len(pending), enabled=progress)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(path: Path, sha256: str) -> None:
+        async with gate:
+            record = await process_item(path, sha256, task, llm, limiter)
+        ledger.append(record)
+        summary.failed += record["status"] != "ok"
+        summary.done += record["status"] == "ok"
+        summary.tokens += record.get("tokens", 0)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(tokens=summary.tokens, failed=summary.failed)
+
+    try:
+        await asyncio.gather(*(one(path, sha256) for path, sha256 in pending))
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary
+
+
+def _progress(total: int, *, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="ingest")
+
+
+def load_results(path: str | os.PathLike[str]) -> Iterator[Document]:
+    """The ingest output as Documents: the text as content, everything else (source, status, error...) as metadata."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.endswith("\n"):
+                record = json.loads(line)
+                yield Document(page_content=record.pop("text", ""), metadata=record)

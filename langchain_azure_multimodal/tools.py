@@ -1,0 +1,180 @@
+"""Agent tools on the chat model: ``describe_image`` and ``translate_audio``.
+
+A tool needs a model to answer with, so each is made by a factory: :func:`describe_image_tool` returns a LangChain
+tool named ``describe_image`` (arguments ``source``, a path or http(s) URL, and an optional ``question``), and
+:func:`translate_audio_tool` one named ``translate_audio`` (``source`` and ``target_language``). The tool builds
+the content blocks with :func:`~.parts.image_part` / :func:`~.parts.split_audio`, calls the model (``invoke`` or
+natively ``ainvoke``) and returns its text. A source that cannot be used (a missing file, not an image, a request
+the model refuses) comes back to the agent as an error message, so it can correct itself instead of crashing.
+They work in ``langchain.agents.create_agent`` and LangGraph's prebuilt ReAct agent.
+
+Example:
+    >>> import io
+    >>> from PIL import Image
+    >>> from langchain_azure_multimodal import ChatAzureMultimodal
+    >>> from langchain_azure_multimodal.emulator import Emulator
+    >>> with Emulator(model="phi-4-multimodal-instruct", api_key="k") as emu:
+    ...     llm = ChatAzureMultimodal(endpoint=emu.endpoint, api_key="k", model="phi-4-multimodal-instruct")
+    ...     tool = describe_image_tool(llm)
+    ...     answer = tool.invoke({"source": "/no/such/chart.png"})
+    >>> tool.name
+    'describe_image'
+    >>> answer.split(". Fix:")[0]  # the agent reads the error and can try another path
+    'Error: /no/such/chart.png: no such file'
+
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+from azure.core.exceptions import HttpResponseError
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from pydantic import BaseModel, Field
+
+from .errors import MediaError
+from .parts import audio_part, image_part, split_audio
+
+__all__ = ["DESCRIBE_IMAGE", "TRANSLATE_AUDIO", "describe_image_tool", "translate_audio_tool"]
+
+#: The tools' names, as the agent sees them.
+DESCRIBE_IMAGE = "describe_image"
+TRANSLATE_AUDIO = "translate_audio"
+
+#: Statuses that mean the service refused this request's content: the agent can do something about them.
+_REFUSED = frozenset({400, 413, 415, 422})
+_URL = re.compile(r"https?://", re.IGNORECASE)
+T = TypeVar("T")
+
+
+class DescribeImageInput(BaseModel):
+    """Arguments of ``describe_image``."""
+
+    source: str = Field(description="A local file path or an http(s) URL of the image.")
+    question: str | None = Field(
+        default=None, description="What to find out about the image; by default, a general description."
+    )
+
+
+class TranslateAudioInput(BaseModel):
+    """Arguments of ``translate_audio``."""
+
+    source: str = Field(description="A local file path or an http(s) URL of the audio recording.")
+    target_language: str = Field(description="The language to translate the speech into, e.g. 'Spanish' or 'es'.")
+
+
+def describe_image_tool(
+    model: BaseChatModel,
+    *,
+    detail: Literal["auto", "low", "high"] | None = None,
+    prompt: str = "Describe this image in detail.",
+    name: str = DESCRIBE_IMAGE,
+) -> BaseTool:
+    """A tool that describes the image at a path or URL with ``model``, or answers ``question`` about it.
+
+    Args:
+        model: A chat model that takes images.
+        detail: The image ``detail`` (``"auto"``, ``"low"``, ``"high"``), or ``None`` for the model's default.
+        prompt: The instruction when the agent asks no question.
+        name: The tool's name.
+    """
+
+    def messages(source: str, question: str | None) -> list[HumanMessage]:
+        block = _built(lambda: image_part(source, detail=detail))
+        return [HumanMessage(content=[{"type": "text", "text": question or prompt}, block])]
+
+    def run(source: str, question: str | None = None) -> str:
+        return _answer(model, messages(source, question))
+
+    async def arun(source: str, question: str | None = None) -> str:
+        return await _aanswer(model, messages(source, question))
+
+    return StructuredTool.from_function(
+        func=run,
+        coroutine=arun,
+        name=name,
+        description=(
+            "Look at an image and describe it, or answer a question about it. "
+            "Pass the image's local file path or http(s) URL as `source`."
+        ),
+        args_schema=DescribeImageInput,
+        handle_tool_error=True,
+    )
+
+
+def translate_audio_tool(
+    model: BaseChatModel, *, segment_seconds: float = 300, name: str = TRANSLATE_AUDIO
+) -> BaseTool:
+    """A tool that translates the speech in the recording at a path or URL into ``target_language`` with ``model``.
+
+    A local recording longer than ``segment_seconds`` is cut with :func:`~.parts.split_audio` and translated part
+    by part; the parts' translations are joined with newlines. A URL is sent as one part.
+
+    Args:
+        model: A chat model that takes audio.
+        segment_seconds: The longest part sent in one call.
+        name: The tool's name.
+    """
+    if segment_seconds <= 0:
+        raise ValueError(f"segment_seconds must be positive, not {segment_seconds}")
+
+    def requests(source: str, target_language: str) -> list[list[HumanMessage]]:
+        text = {"type": "text", "text": f"Translate this audio to {target_language}. Answer with the translation only."}
+        if _URL.match(source):
+            blocks = [_built(lambda: audio_part(source))]
+        else:
+            blocks = _built(lambda: list(split_audio(source, max_seconds=segment_seconds)))
+        return [[HumanMessage(content=[text, block])] for block in blocks]
+
+    def run(source: str, target_language: str) -> str:
+        return "\n".join(_answer(model, messages) for messages in requests(source, target_language))
+
+    async def arun(source: str, target_language: str) -> str:
+        return "\n".join([await _aanswer(model, messages) for messages in requests(source, target_language)])
+
+    return StructuredTool.from_function(
+        func=run,
+        coroutine=arun,
+        name=name,
+        description=(
+            "Translate the speech in an audio recording into another language. Pass the recording's local file "
+            "path or http(s) URL as `source` and the language to translate into as `target_language`."
+        ),
+        args_schema=TranslateAudioInput,
+        handle_tool_error=True,
+    )
+
+
+def _built(build: Callable[[], T]) -> T:
+    """What ``build`` makes, or a ToolException the agent sees as a message."""
+    try:
+        return build()
+    except MediaError as error:
+        raise ToolException(f"Error: {error}") from error
+
+
+def _answer(model: BaseChatModel, messages: list[HumanMessage]) -> str:
+    try:
+        return model.invoke(messages).text
+    except (MediaError, HttpResponseError) as error:
+        raise _tool_error(error) from error
+
+
+async def _aanswer(model: BaseChatModel, messages: list[HumanMessage]) -> str:
+    try:
+        return (await model.ainvoke(messages)).text
+    except (MediaError, HttpResponseError) as error:
+        raise _tool_error(error) from error
+
+
+def _tool_error(error: MediaError | HttpResponseError) -> Exception:
+    """A ToolException for what the agent can fix (the media, a refused request); anything else as it is."""
+    if isinstance(error, MediaError):
+        return ToolException(f"Error: {error}")
+    if error.status_code in _REFUSED:
+        return ToolException(f"Error: the model refused the request ({error.status_code}): {error.message}")
+    return error

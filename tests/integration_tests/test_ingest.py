@@ -1,0 +1,148 @@
+"""The ingest command: results, failures recorded, resume after a crash (kill -9 included), loading results back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from langchain_azure_multimodal import ChatAzureMultimodal
+from langchain_azure_multimodal.emulator import Emulator, Fault
+from langchain_azure_multimodal.ingest import Ledger, Task, load_results, run_ingest
+from tests.conftest import API_KEY
+from tests.support.media import image_bytes, wav_bytes
+
+
+def make_images(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        path = folder / f"img{index:03d}.png"
+        path.write_bytes(image_bytes(32 + index % 7, 24 + index // 7, "PNG", color=(index * 13 % 256, 40, 90)))
+        paths.append(path)
+    return paths
+
+
+def lines_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def llm_for(emulator: Emulator) -> ChatAzureMultimodal:
+    return ChatAzureMultimodal(endpoint=emulator.endpoint, api_key=API_KEY, model=emulator.model)
+
+
+def test_describe_a_folder_records_results_and_failures(emulator: Emulator, tmp_path: Path) -> None:
+    make_images(tmp_path / "in", 5)
+    (tmp_path / "in" / "notes.txt").write_text("not an image")
+    out = tmp_path / "out.jsonl"
+    summary = asyncio.run(
+        run_ingest([tmp_path / "in"], task=Task.parse("describe"), out=out, llm=llm_for(emulator), progress=False)
+    )
+    assert (summary.found, summary.done, summary.failed, summary.skipped) == (6, 5, 1, 0)
+    records = lines_of(out)
+    assert len(records) == 6
+    failed = [r for r in records if r["status"] == "error"]
+    assert len(failed) == 1
+    assert failed[0]["source"].endswith("notes.txt")
+    assert "MediaDecodeError" in failed[0]["error"]
+    ok = [r for r in records if r["status"] == "ok"]
+    assert all(r["text"].startswith("[emulator:phi-4-multimodal-instruct] Received 1 image") for r in ok)
+    docs = list(load_results(out))
+    assert [d.metadata["sha256"] for d in docs] == [r["sha256"] for r in records]
+    assert docs[0].page_content == records[0].get("text", "")
+
+
+def test_a_rerun_skips_what_is_done_and_cuts_a_half_written_line(emulator: Emulator, tmp_path: Path) -> None:
+    make_images(tmp_path / "in", 4)
+    out = tmp_path / "out.jsonl"
+    llm = llm_for(emulator)
+    asyncio.run(run_ingest([tmp_path / "in"], task=Task.parse("describe"), out=out, llm=llm, progress=False))
+    complete = out.read_bytes()
+    first_two = b"".join(complete.splitlines(keepends=True)[:2])
+    out.write_bytes(first_two + b'{"source": "half-writ')  # what a kill during a write leaves
+    requests_before = len(emulator.requests)
+    summary = asyncio.run(run_ingest([tmp_path / "in"], task=Task.parse("describe"), out=out, llm=llm, progress=False))
+    assert (summary.skipped, summary.done) == (2, 2)
+    assert len(emulator.requests) - requests_before == 2
+    records = lines_of(out)
+    assert len(records) == 4
+    assert len({r["sha256"] for r in records}) == 4
+
+
+def test_transcribe_and_translate_audio_by_segments(emulator: Emulator, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "memo.wav").write_bytes(wav_bytes(2.0))
+    out = tmp_path / "out.jsonl"
+    summary = asyncio.run(
+        run_ingest([tmp_path / "in"], task=Task.parse("translate:es"), out=out, llm=llm_for(emulator), progress=False)
+    )
+    assert summary.done == 1
+    [record] = lines_of(out)
+    assert record["task"] == "translate:es"
+    assert record["segments"][0]["start_s"] == 0
+    assert "Translate this audio into es." in json.dumps(emulator.requests[-1].body)
+
+
+@pytest.mark.parametrize("text", ["summarise", "translate:", "translate", "describe:es"])
+def test_unknown_tasks_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="use describe, transcribe or translate:<language>"):
+        Task.parse(text)
+
+
+def test_the_ledger_writes_whole_lines(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    ledger.append({"sha256": "a", "task": "describe", "text": "é"})
+    ledger.append({"sha256": "b", "task": "describe"})
+    assert ledger.done_keys() == {"a:describe", "b:describe"}
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:
+    inputs = make_images(tmp_path / "in", 120)
+    emulator.inject(Fault.slow(0.1), times=100_000)  # each answer takes a while, so kills land mid-run
+    out = tmp_path / "out.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "langchain_azure_multimodal.cli",
+        "ingest",
+        str(tmp_path / "in"),
+        "--task",
+        "describe",
+        "--out",
+        str(out),
+        "--endpoint",
+        emulator.endpoint,
+        "--model",
+        emulator.model,
+        "--concurrency",
+        "2",
+        "--no-progress",
+    ]
+    env = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY}
+    chance = random.Random(20)
+    progress = []
+    for _ in range(20):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(1.5, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        progress.append(len(out.read_bytes().splitlines()) if out.exists() else 0)
+    final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    records = lines_of(out)
+    assert len(records) == len(inputs)  # exactly one line per input: none lost, none written twice
+    assert sorted(r["source"] for r in records) == sorted(str(p) for p in inputs)
+    assert all(r["status"] == "ok" for r in records)
+    interrupted = [n for n in progress if 0 < n < len(inputs)]
+    assert len(interrupted) >= 3, progress  # the kills really landed part-way through the work
+    assert progress == sorted(progress)  # and no run lost what an earlier one had written
+    assert "already done" in final.stdout
