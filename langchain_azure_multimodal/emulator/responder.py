@@ -12,7 +12,8 @@ system prompt and the last user text. Usage is computed from what was sent:
 
 ``max_tokens`` cuts the answer (``finish_reason: "length"``) and ``stop`` sequences end it early. Tools are called
 when ``tool_choice`` is ``required`` or names a function, or, with ``auto``, when the last message is the user's
-and mentions a tool by name; arguments are a minimal instance of the tool's schema. ``response_format``
+and mentions a tool by name; arguments are a minimal instance of the tool's schema, and with ``auto`` the user's
+double-quoted values fill its string arguments in order. ``response_format``
 ``json_schema`` answers with such an instance, and ``json_object`` with a JSON summary of the request.
 """
 
@@ -195,9 +196,14 @@ def _tool_calls(options: wire.ChatCompletionsOptions, summary: RequestSummary) -
         last = options.messages[-1]
         text = (summary.last_user_text or "") if isinstance(last, wire.UserMessage) else ""
         chosen = [t for t in tools if re.search(rf"\b{re.escape(t.function.name)}\b", text)][:1]
+        quoted = re.findall(r'"([^"]+)"', text)
     calls = []
     for index, tool in enumerate(chosen):
-        arguments = json.dumps(minimal_instance(tool.function.parameters or {"type": "object"}))
+        schema = tool.function.parameters or {"type": "object"}
+        instance = minimal_instance(schema)
+        if choice not in ("required",) and not isinstance(choice, wire.NamedToolChoice):
+            _fill_strings_from_quotes(instance, schema, quoted)
+        arguments = json.dumps(instance)
         digest = hashlib.sha256(f"{index}:{tool.function.name}:{arguments}".encode()).hexdigest()[:12]
         calls.append(
             {
@@ -216,6 +222,24 @@ def _usage(summary: RequestSummary, completion_tokens: int) -> dict[str, Any]:
         "total_tokens": summary.prompt_tokens + completion_tokens,
         "prompt_tokens_details": {"audio_tokens": summary.audio_tokens, "cached_tokens": 0},
     }
+
+
+def _fill_strings_from_quotes(instance: Any, schema: dict[str, Any], quoted: list[str]) -> None:
+    """With ``auto``, the user's double-quoted values fill the tool's string arguments, in the schema's order.
+
+    ``Translate "memo.wav" into "Spanish" with translate_audio`` gives ``{"source": "memo.wav", "target_language":
+    "Spanish"}``: deterministic, and enough for an agent's tool to do real work against the emulator.
+    """
+    if not isinstance(instance, dict):
+        return
+    properties = schema.get("properties") or {}
+    values = iter(quoted)
+    for name, prop in properties.items():
+        if isinstance(prop, dict) and prop.get("type") == "string" and not prop.get("enum"):
+            value = next(values, None)
+            if value is None:
+                return
+            instance[name] = value
 
 
 def content_pieces(content: str) -> Iterator[str]:

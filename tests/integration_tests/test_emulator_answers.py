@@ -278,3 +278,27 @@ def test_without_the_media_extra_it_reports_what_it_can(emulator: Emulator, monk
     assert f"#1 png {len(png):,} bytes, detail=auto (not inspected: install langchain-azure-multimodal[media])" in text
     assert "#1 wav 1.00 s" in text  # the standard library reads WAV
     assert "#2 mp3 duration unknown" in text and "not inspected" in text
+
+
+def test_auto_tool_calls_take_string_arguments_from_quoted_user_text(emulator: Emulator) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "translate_audio",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "source": {"type": "string"},
+                    "target_language": {"type": "string"},
+                    "speed": {"type": "number"},
+                },
+                "required": ["source", "target_language"],
+            },
+        },
+    }
+    reply = call(emulator, body={**user('Use translate_audio on "memo.wav" into "Spanish"'), "tools": [tool]})
+    arguments = json.loads(reply.json["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert arguments == {"source": "memo.wav", "target_language": "Spanish"}
+    forced = call(emulator, body={**user('"memo.wav"'), "tools": [tool], "tool_choice": "required"})
+    forced_arguments = forced.json["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert json.loads(forced_arguments) == {"source": "", "target_language": ""}  # forced calls stay minimal
