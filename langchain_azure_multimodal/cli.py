@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"ingest: using {llm.endpoint_settings.endpoint} ({llm.endpoint_settings.kind.value})", file=sys.stderr
             )
         else:
-            emulator = stack.enter_context(Emulator(args.model, api_key=EMULATOR_KEY, record=False))
+            # max_recorded=1: a long run must not keep every request; recording still happens (tests check it).
+            emulator = stack.enter_context(Emulator(args.model, api_key=EMULATOR_KEY, max_recorded=1))
             llm = ChatAzureMultimodal(endpoint=emulator.endpoint, api_key=EMULATOR_KEY, model=args.model)
             print(f"ingest: using the embedded emulator at {emulator.endpoint} (offline)", file=sys.stderr)
         summary = asyncio.run(

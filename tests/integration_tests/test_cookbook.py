@@ -25,6 +25,22 @@ EXPECTED = {
         "ChartData {'title': '', 'bars': [{'label': '', 'value': 0.0}]}",
         "response_format sent: ChartData",
     ],
+    "rag_over_images.py": [
+        "indexed 4 images: app_screenshot.jpg, red_bars.png, sales_chart.png, sunset.gif",
+        "tool call: search_images({'query': 'the jpeg screenshot'})",
+        "sources: app_screenshot.jpg, ",
+    ],
+    "translate_audio_agent.py": [
+        "tool call: translate_audio({'source': '",
+        "'target_language': 'Spanish'})",
+        "tool result: [emulator:phi-4-multimodal-instruct] Received 1 audio clip: #1 wav 3.00 s",
+        "the emulator saw 3 requests",
+    ],
+    "ingest_folder.py": [
+        "6 found, 0 already done, 6 done now, 0 failed",
+        "6 found, 6 already done, 0 done now, 0 failed",
+        "6 documents loaded back",
+    ],
 }
 
 

@@ -1,0 +1,56 @@
+"""An agent that uses ``translate_audio`` as a tool.
+
+The agent (``langchain.agents.create_agent``) gets the tool; the user asks for a translation of a recording, the model
+calls the tool with the path and the language, the tool sends the audio to the model, and the agent answers. Against
+the embedded emulator the model's "translation" is the emulator's account of what it received (an audio clip of the
+right length), which shows the whole loop without a real model.
+
+Runs offline: ``python cookbook/translate_audio_agent.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import tempfile
+import wave
+from pathlib import Path
+
+from langchain.agents import create_agent
+from langchain_core.messages import AIMessage, ToolMessage
+
+from langchain_azure_multimodal import ChatAzureMultimodal
+from langchain_azure_multimodal.emulator import Emulator
+from langchain_azure_multimodal.tools import translate_audio_tool
+
+
+def voice_memo(path: Path, seconds: float = 3.0, rate: int = 16000) -> Path:
+    """A three-second tone standing in for a voice memo."""
+    with wave.open(str(path), "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(rate)
+        frames = (int(7000 * math.sin(2 * math.pi * 330 * i / rate)) for i in range(int(seconds * rate)))
+        clip.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return path
+
+
+def main() -> None:
+    memo = voice_memo(Path(tempfile.mkdtemp()) / "memo.wav")
+    with Emulator(model="phi-4-multimodal-instruct", api_key="cookbook-key") as emulator:
+        llm = ChatAzureMultimodal(endpoint=emulator.endpoint, api_key="cookbook-key", model=emulator.model)
+        agent = create_agent(model=llm, tools=[translate_audio_tool(llm)])
+        question = f'Use translate_audio on "{memo}" into "Spanish", then tell me what it says.'
+        state = agent.invoke({"messages": [{"role": "user", "content": question}]})
+        for message in state["messages"]:
+            if isinstance(message, AIMessage) and message.tool_calls:
+                call = message.tool_calls[0]
+                print(f"tool call: {call['name']}({call['args']})")
+            elif isinstance(message, ToolMessage):
+                print(f"tool result: {message.content}")
+        print(f"answer: {state['messages'][-1].text}")
+        print(f"the emulator saw {len(emulator.requests)} requests (agent turn, the tool's audio request, final turn)")
+
+
+if __name__ == "__main__":
+    main()
