@@ -27,7 +27,7 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -253,3 +253,42 @@ def load_results(path: str | os.PathLike[str]) -> Iterator[Document]:
             if line.endswith("\n"):
                 record = json.loads(line)
                 yield Document(page_content=record.pop("text", ""), metadata=record)
+
+
+def process_batch(
+    batch: Mapping[str, Sequence[Any]],
+    *,
+    task: str,
+    endpoint: str,
+    model: str,
+    api_key: str | None = None,
+    concurrency: int = 4,
+) -> dict[str, list[Any]]:
+    """The per-item work over a batch of paths (``batch["path"]``), as a plain function: a Ray Data ``map_batches``
+    step, or any other batch runner. Returns one column per record field; failed items carry their ``error``.
+
+    Example (Ray, local)::
+
+        ray.data.from_items([{"path": str(p)} for p in files]).map_batches(
+            process_batch, fn_kwargs={"task": "describe", "endpoint": url, "model": "gpt-4o", "api_key": key},
+            batch_size=16, batch_format="numpy")
+    """
+    parsed = Task.parse(task)
+    llm = ChatAzureMultimodal(endpoint=endpoint, model=model, api_key=api_key)
+    limiter = RateLimiter()
+
+    async def run_all() -> list[dict[str, Any]]:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(path: Path) -> dict[str, Any]:
+            async with gate:
+                return await process_item(path, sha256_of(path), parsed, llm, limiter)
+
+        try:
+            return await asyncio.gather(*(one(Path(str(p))) for p in batch["path"]))
+        finally:
+            await llm.aclose()
+
+    records = asyncio.run(run_all())
+    columns = ("source", "sha256", "task", "status", "text", "error", "tokens")
+    return {column: [record.get(column) for record in records] for column in columns}

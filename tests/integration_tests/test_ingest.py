@@ -146,3 +146,16 @@ def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:
     assert len(interrupted) >= 3, progress  # the kills really landed part-way through the work
     assert progress == sorted(progress)  # and no run lost what an earlier one had written
     assert "already done" in final.stdout
+
+
+def test_process_batch_is_a_plain_function_over_a_batch(emulator: Emulator, tmp_path: Path) -> None:
+    from langchain_azure_multimodal.ingest import process_batch
+
+    paths = make_images(tmp_path / "in", 3)
+    (tmp_path / "in" / "notes.txt").write_text("not an image")
+    batch = {"path": [str(p) for p in paths] + [str(tmp_path / "in" / "notes.txt")]}
+    columns = process_batch(batch, task="describe", endpoint=emulator.endpoint, model=emulator.model, api_key=API_KEY)
+    assert columns["status"] == ["ok", "ok", "ok", "error"]
+    assert columns["source"] == batch["path"]
+    assert all(text.startswith("[emulator:") for text in columns["text"][:3])
+    assert "MediaDecodeError" in columns["error"][3]
