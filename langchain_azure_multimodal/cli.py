@@ -15,6 +15,7 @@ from contextlib import ExitStack
 
 from .chat_models import ChatAzureMultimodal
 from .emulator import Emulator
+from .estimates import Prices
 from .ingest import Task, run_ingest
 
 EMULATOR_KEY = "ingest-emulator-key"
@@ -35,6 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint",
         default=os.environ.get("AZURE_INFERENCE_ENDPOINT"),
         help="endpoint URL (default: $AZURE_INFERENCE_ENDPOINT, else the embedded emulator)",
+    )
+    ingest.add_argument(
+        "--price-input",
+        type=float,
+        default=None,
+        metavar="PER_1K",
+        help="price per 1,000 input tokens, to show the estimated cost",
+    )
+    ingest.add_argument(
+        "--price-output",
+        type=float,
+        default=0.0,
+        metavar="PER_1K",
+        help="price per 1,000 output tokens (with --price-input)",
     )
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -69,12 +84,14 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency=args.concurrency,
                 rpm=args.rpm,
                 tpm=args.tpm,
+                prices=Prices(args.price_input, args.price_output) if args.price_input is not None else None,
                 progress=not args.no_progress,
             )
         )
     print(
         f"ingest: {summary.found} found, {summary.skipped} already done, {summary.done} done now, "
         f"{summary.failed} failed, {summary.tokens:,} tokens"
+        + (f", estimated cost {summary.cost:.4f}" if summary.cost is not None else "")
     )
     return 1 if summary.failed else 0
 

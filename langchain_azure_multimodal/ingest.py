@@ -36,6 +36,7 @@ from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 
 from .chat_models import ChatAzureMultimodal
+from .estimates import Prices
 from .parts import image_part, split_audio
 from .ratelimit import RateLimiter
 
@@ -74,13 +75,17 @@ class Task:
 
 @dataclass
 class Summary:
-    """How a run went: items found, skipped as already done, done now (ok), failed, and tokens used."""
+    """How a run went: items found, skipped as already done, done now (ok), failed, tokens used, and the cost at
+    the prices given (``None`` without prices)."""
 
     found: int = 0
     skipped: int = 0
     done: int = 0
     failed: int = 0
     tokens: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: float | None = None
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -163,16 +168,16 @@ async def process_item(
     }
     try:
         if task.kind == "describe":
-            text, tokens = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), image_part(path)])])
-            record.update(status="ok", text=text, tokens=tokens)
+            text, used = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), image_part(path)])])
+            record.update(status="ok", text=text, **used)
             return record
-        segments, total_tokens = [], 0
+        segments, total = [], {"tokens": 0, "input_tokens": 0, "output_tokens": 0}
         for part in split_audio(path, max_seconds=segment_seconds):
-            text, tokens = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), part])])
+            text, used = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), part])])
             extras = part["extras"]
             segments.append({"start_s": extras["start_s"], "end_s": extras["end_s"], "text": text})
-            total_tokens += tokens
-        record.update(status="ok", text="\n".join(s["text"] for s in segments), segments=segments, tokens=total_tokens)
+            total = {key: total[key] + used[key] for key in total}
+        record.update(status="ok", text="\n".join(s["text"] for s in segments), segments=segments, **total)
     except Exception as error:  # recorded, and the run goes on
         record.update(status="error", error=f"{type(error).__name__}: {error}")
     return record
@@ -182,10 +187,18 @@ def _text(text: str) -> dict[str, str]:
     return {"type": "text", "text": text}
 
 
-async def _ask(llm: ChatAzureMultimodal, limiter: RateLimiter, messages: list[BaseMessage]) -> tuple[str, int]:
+async def _ask(
+    llm: ChatAzureMultimodal, limiter: RateLimiter, messages: list[BaseMessage]
+) -> tuple[str, dict[str, int]]:
     await limiter.acquire(tokens=llm.get_num_tokens_from_messages(messages))
     reply = await llm.ainvoke(messages)
-    return reply.text, reply.usage_metadata["total_tokens"] if reply.usage_metadata else 0
+    usage = reply.usage_metadata
+    used = {
+        "tokens": usage["total_tokens"] if usage else 0,
+        "input_tokens": usage["input_tokens"] if usage else 0,
+        "output_tokens": usage["output_tokens"] if usage else 0,
+    }
+    return reply.text, used
 
 
 async def run_ingest(
@@ -197,12 +210,14 @@ async def run_ingest(
     concurrency: int = 4,
     rpm: int | None = None,
     tpm: int | None = None,
+    prices: Prices | None = None,
     progress: bool = True,
 ) -> Summary:
     """Run ``task`` over every file under ``paths`` not yet in ``out``; see the module docstring."""
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    ledger, limiter, summary = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm), Summary()
+    ledger, limiter = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm)
+    summary = Summary(cost=0.0 if prices else None)
     done = ledger.done_keys()
     pending: list[tuple[Path, str]] = []
     for path in discover(paths):
@@ -226,9 +241,18 @@ async def run_ingest(
         summary.failed += record["status"] != "ok"
         summary.done += record["status"] == "ok"
         summary.tokens += record.get("tokens", 0)
+        summary.input_tokens += record.get("input_tokens", 0)
+        summary.output_tokens += record.get("output_tokens", 0)
+        if prices is not None:
+            summary.cost = (
+                summary.input_tokens * prices.input_per_1k + summary.output_tokens * prices.output_per_1k
+            ) / 1000
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(tokens=summary.tokens, failed=summary.failed)
+            shown: dict[str, object] = {"tokens": summary.tokens, "failed": summary.failed}
+            if summary.cost is not None:
+                shown["cost"] = f"{summary.cost:.4f} {prices.currency if prices else ''}".strip()
+            bar.set_postfix(shown)
 
     try:
         await asyncio.gather(*(one(path, sha256) for path, sha256 in pending))

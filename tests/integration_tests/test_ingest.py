@@ -159,3 +159,24 @@ def test_process_batch_is_a_plain_function_over_a_batch(emulator: Emulator, tmp_
     assert columns["source"] == batch["path"]
     assert all(text.startswith("[emulator:") for text in columns["text"][:3])
     assert "MediaDecodeError" in columns["error"][3]
+
+
+def test_the_estimated_cost_follows_the_prices(emulator: Emulator, tmp_path: Path) -> None:
+    from langchain_azure_multimodal.estimates import Prices
+
+    make_images(tmp_path / "in", 3)
+    summary = asyncio.run(
+        run_ingest(
+            [tmp_path / "in"],
+            task=Task.parse("describe"),
+            out=tmp_path / "out.jsonl",
+            llm=llm_for(emulator),
+            prices=Prices(input_per_1k=0.01, output_per_1k=0.03),
+            progress=False,
+        )
+    )
+    records = lines_of(tmp_path / "out.jsonl")
+    spent_in = sum(r["input_tokens"] for r in records)
+    spent_out = sum(r["output_tokens"] for r in records)
+    assert spent_in + spent_out == summary.tokens
+    assert summary.cost == pytest.approx(spent_in * 0.01 / 1000 + spent_out * 0.03 / 1000)
