@@ -190,7 +190,8 @@ def _text(text: str) -> dict[str, str]:
 async def _ask(
     llm: ChatAzureMultimodal, limiter: RateLimiter, messages: list[BaseMessage]
 ) -> tuple[str, dict[str, int]]:
-    await limiter.acquire(tokens=llm.get_num_tokens_from_messages(messages))
+    # The estimate normalises the media once more: only worth it when there is a token budget to keep.
+    await limiter.acquire(tokens=llm.get_num_tokens_from_messages(messages) if limiter.tpm is not None else 0)
     reply = await llm.ainvoke(messages)
     usage = reply.usage_metadata
     used = {
@@ -219,47 +220,62 @@ async def run_ingest(
     ledger, limiter = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm)
     summary = Summary(cost=0.0 if prices else None)
     done = ledger.done_keys()
-    pending: list[tuple[Path, str]] = []
-    for path in discover(paths):
-        if Path(path).resolve() == ledger.path.resolve():
-            continue
-        summary.found += 1
-        sha256 = sha256_of(path)
-        key = _key(sha256, task.name)
-        if key in done:
-            summary.skipped += 1
-            continue
-        done.add(key)  # identical content named twice is done once
-        pending.append((path, sha256))
-    bar = _progress(len(pending), enabled=progress)
-    gate = asyncio.Semaphore(concurrency)
+    # Counting first keeps the progress bar's total; the work itself streams through a bounded queue to a fixed set
+    # of workers, so memory does not grow with the number of files.
+    bar = _progress(sum(1 for _ in discover(paths)), enabled=progress)
+    queue: asyncio.Queue[tuple[Path, str] | None] = asyncio.Queue(maxsize=2 * concurrency)
 
-    async def one(path: Path, sha256: str) -> None:
-        async with gate:
-            record = await process_item(path, sha256, task, llm, limiter)
-        ledger.append(record)
-        summary.failed += record["status"] != "ok"
-        summary.done += record["status"] == "ok"
-        summary.tokens += record.get("tokens", 0)
-        summary.input_tokens += record.get("input_tokens", 0)
-        summary.output_tokens += record.get("output_tokens", 0)
-        if prices is not None:
-            summary.cost = (
-                summary.input_tokens * prices.input_per_1k + summary.output_tokens * prices.output_per_1k
-            ) / 1000
-        if bar is not None:
-            bar.update(1)
-            shown: dict[str, object] = {"tokens": summary.tokens, "failed": summary.failed}
-            if summary.cost is not None:
-                shown["cost"] = f"{summary.cost:.4f} {prices.currency if prices else ''}".strip()
-            bar.set_postfix(shown)
+    async def produce() -> None:
+        try:
+            for path in discover(paths):
+                if Path(path).resolve() == ledger.path.resolve():
+                    if bar is not None:
+                        bar.total -= 1
+                    continue
+                summary.found += 1
+                sha256 = sha256_of(path)
+                key = _key(sha256, task.name)
+                if key in done:
+                    summary.skipped += 1
+                    if bar is not None:
+                        bar.update(1)
+                    continue
+                done.add(key)  # identical content named twice is done once
+                await queue.put((path, sha256))
+        finally:
+            for _ in range(concurrency):
+                await queue.put(None)
+
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            record = await process_item(item[0], item[1], task, llm, limiter)
+            ledger.append(record)
+            _count(summary, record, prices)
+            if bar is not None:
+                bar.update(1)
+                shown: dict[str, object] = {"tokens": summary.tokens, "failed": summary.failed}
+                if summary.cost is not None:
+                    shown["cost"] = f"{summary.cost:.4f} {prices.currency if prices else ''}".strip()
+                bar.set_postfix(shown)
 
     try:
-        await asyncio.gather(*(one(path, sha256) for path, sha256 in pending))
+        await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
     finally:
         if bar is not None:
             bar.close()
     return summary
+
+
+def _count(summary: Summary, record: dict[str, Any], prices: Prices | None) -> None:
+    summary.failed += record["status"] != "ok"
+    summary.done += record["status"] == "ok"
+    summary.tokens += record.get("tokens", 0)
+    summary.input_tokens += record.get("input_tokens", 0)
+    summary.output_tokens += record.get("output_tokens", 0)
+    if prices is not None:
+        summary.cost = (
+            summary.input_tokens * prices.input_per_1k + summary.output_tokens * prices.output_per_1k
+        ) / 1000
 
 
 def _progress(total: int, *, enabled: bool) -> Any:
