@@ -2,7 +2,9 @@
 
 ``azure-multimodal ingest PATH... --task describe|transcribe|translate:<lang> --out FILE.jsonl`` runs the task over
 every file, against ``--endpoint`` (or ``AZURE_INFERENCE_ENDPOINT``), or the embedded emulator when neither is set.
-It can be killed at any point and run again: finished files are skipped, none is written twice.
+It can be killed at any point and run again: finished files are skipped, none is written twice. A file that fails
+is recorded with its error and the run goes on; ``--retry-failed`` does the failed ones again. The exit code is 1
+while any file in the output has failed.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PER_1K",
         help="price per 1,000 output tokens (with --price-input)",
     )
+    ingest.add_argument(
+        "--retry-failed", action="store_true", help="do the files that failed in an earlier run of this --out again"
+    )
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -85,15 +90,24 @@ def main(argv: list[str] | None = None) -> int:
                 rpm=args.rpm,
                 tpm=args.tpm,
                 prices=Prices(args.price_input, args.price_output) if args.price_input is not None else None,
+                retry_failed=args.retry_failed,
                 progress=not args.no_progress,
             )
         )
+    retried = f" ({summary.retried} earlier failures retried)" if summary.retried else ""
+    earlier = f" ({summary.failed_earlier} of them failed)" if summary.failed_earlier else ""
     print(
-        f"ingest: {summary.found} found, {summary.skipped} already done, {summary.done} done now, "
+        f"ingest: {summary.found} found, {summary.skipped} already done{earlier}, {summary.done} done now{retried}, "
         f"{summary.failed} failed, {summary.tokens:,} tokens"
         + (f", estimated cost {summary.cost:.4f}" if summary.cost is not None else "")
     )
-    return 1 if summary.failed else 0
+    if summary.failed or summary.failed_earlier:
+        print(
+            f'ingest: the failed files\' errors are in {args.out} ("status": "error"); '
+            "fix what they name, then run again with --retry-failed",
+            file=sys.stderr,
+        )
+    return 1 if summary.failed or summary.failed_earlier else 0
 
 
 if __name__ == "__main__":

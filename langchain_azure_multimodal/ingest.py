@@ -1,10 +1,11 @@
 """Batch ingest: describe images, or transcribe or translate audio, for whole folders, and survive any crash.
 
 The output JSONL file is also the ledger. Each finished item is one line, keyed by the content's SHA-256 and the
-task, and written with a single ``O_APPEND`` write followed by ``fsync``. A run that dies (``kill -9`` included)
-leaves at most one half-written last line. The next run cuts that line off, skips every item already in the
+task, and on disk (``O_APPEND`` write, ``fsync``) before the item counts as done. A run that dies (``kill -9``
+included) leaves at most one half-written last line. The next run cuts that line off, skips every item already in the
 file, and does the rest, so no item is lost and none is written twice. An item that fails is recorded with its
-error (it counts as done: rerun with a new output file to retry failures), and the run goes on.
+error, and the run goes on; a failed item counts as done until a run with ``retry_failed=True`` (``--retry-failed``)
+removes its line and does it again.
 
 Example:
     >>> import asyncio, io, tempfile, pathlib
@@ -24,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,12 +35,13 @@ from typing import Any, Literal
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from ._ledger import Ledger, discover, record_key, sha256_of
 from .chat_models import ChatAzureMultimodal
 from .estimates import Prices
 from .parts import image_part, split_audio
 from .ratelimit import RateLimiter
 
-_READ_CHUNK = 1 << 20
+__all__ = ["Ledger", "Summary", "Task", "discover", "load_results", "process_batch", "process_item", "run_ingest"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,9 @@ class Task:
 
 @dataclass
 class Summary:
-    """How a run went: items found, skipped as already done, done now (ok), failed, tokens used, and the cost at
-    the prices given (``None`` without prices)."""
+    """How a run went: items found, skipped as already done, done now (ok), failed, tokens used, the cost at the
+    prices given (``None`` without prices), how many earlier failures were removed to be done again (``retried``),
+    and how many skipped items are failures of an earlier run (``failed_earlier``)."""
 
     found: int = 0
     skipped: int = 0
@@ -86,68 +88,8 @@ class Summary:
     input_tokens: int = 0
     output_tokens: int = 0
     cost: float | None = None
-
-
-def discover(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
-    """The files named, and the files under the folders named (sorted; symlinks leaving a folder are not followed)."""
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            root = path.resolve()
-            for folder, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    candidate = Path(folder) / name
-                    if candidate.resolve().is_relative_to(root) and candidate.resolve().is_file():
-                        yield candidate
-        elif path.is_file():
-            yield path
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder; check the path")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_READ_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-class Ledger:
-    """The output file: which items are done, and an atomic append for each new one."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-
-    def done_keys(self) -> set[str]:
-        """Keys of the complete lines; a half-written last line (from a crash) is cut off first."""
-        if not self.path.exists():
-            return set()
-        data = self.path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        if len(complete) != len(data):
-            with self.path.open("r+b") as handle:
-                handle.truncate(len(complete))
-        keys = set()
-        for line in complete.splitlines():
-            record = json.loads(line)
-            keys.add(_key(record["sha256"], record["task"]))
-        return keys
-
-    def append(self, record: dict[str, Any]) -> None:
-        """One line, one write, on disk before it returns."""
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-def _key(sha256: str, task: str) -> str:
-    return f"{sha256}:{task}"
+    retried: int = 0
+    failed_earlier: int = 0
 
 
 async def process_item(
@@ -191,8 +133,8 @@ async def _ask(
     llm: ChatAzureMultimodal, limiter: RateLimiter, messages: list[BaseMessage]
 ) -> tuple[str, dict[str, int]]:
     # The estimate normalises the media once more: only worth it when there is a token budget to keep.
-    await limiter.acquire(tokens=llm.get_num_tokens_from_messages(messages) if limiter.tpm is not None else 0)
-    reply = await llm.ainvoke(messages)
+    async with limiter.slot(tokens=llm.get_num_tokens_from_messages(messages) if limiter.tpm is not None else 0):
+        reply = await llm.ainvoke(messages)
     usage = reply.usage_metadata
     used = {
         "tokens": usage["total_tokens"] if usage else 0,
@@ -212,35 +154,43 @@ async def run_ingest(
     rpm: int | None = None,
     tpm: int | None = None,
     prices: Prices | None = None,
+    retry_failed: bool = False,
     progress: bool = True,
 ) -> Summary:
-    """Run ``task`` over every file under ``paths`` not yet in ``out``; see the module docstring."""
+    """Run ``task`` over every file under ``paths`` not yet in ``out``; see the module docstring.
+
+    With ``retry_failed``, the failed items' lines are removed first, so they are done again.
+    """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     ledger, limiter = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm)
     summary = Summary(cost=0.0 if prices else None)
-    done = ledger.done_keys()
+    if retry_failed:
+        summary.retried = ledger.drop_failed()
+    done = ledger.done()
     # Counting first keeps the progress bar's total; the work itself streams through a bounded queue to a fixed set
     # of workers, so memory does not grow with the number of files.
     bar = _progress(sum(1 for _ in discover(paths)), enabled=progress)
     queue: asyncio.Queue[tuple[Path, str] | None] = asyncio.Queue(maxsize=2 * concurrency)
+    own_output = ledger.path.resolve()
 
     async def produce() -> None:
         try:
             for path in discover(paths):
-                if Path(path).resolve() == ledger.path.resolve():
+                if path.name == own_output.name and path.resolve() == own_output:
                     if bar is not None:
                         bar.total -= 1
                     continue
                 summary.found += 1
                 sha256 = sha256_of(path)
-                key = _key(sha256, task.name)
+                key = record_key(sha256, task.name)
                 if key in done:
                     summary.skipped += 1
+                    summary.failed_earlier += done[key] != "ok"
                     if bar is not None:
                         bar.update(1)
                     continue
-                done.add(key)  # identical content named twice is done once
+                done[key] = "queued"  # identical content named twice is done once
                 await queue.put((path, sha256))
         finally:
             for _ in range(concurrency):
@@ -249,17 +199,18 @@ async def run_ingest(
     async def work() -> None:
         while (item := await queue.get()) is not None:
             record = await process_item(item[0], item[1], task, llm, limiter)
-            ledger.append(record)
+            await writer.append(record)
             _count(summary, record, prices)
             if bar is not None:
                 bar.update(1)
                 shown: dict[str, object] = {"tokens": summary.tokens, "failed": summary.failed}
                 if summary.cost is not None:
                     shown["cost"] = f"{summary.cost:.4f} {prices.currency if prices else ''}".strip()
-                bar.set_postfix(shown)
+                bar.set_postfix(shown, refresh=False)
 
     try:
-        await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
+        async with ledger.writer() as writer:
+            await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
     finally:
         if bar is not None:
             bar.close()

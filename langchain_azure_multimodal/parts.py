@@ -267,7 +267,11 @@ def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
             size = os.fstat(file.fileno()).st_size
             if size > limit:  # before reading: the size alone says no
                 raise _too_big(size, path, kind, limit)
-            data = file.read(limit + 1)  # one byte over shows a file that grew, or a device with no size
+            # Asking for the size the file has (not the limit) spares a 512 MiB buffer per read. A file that grew, or a
+            # device with no size, is read on up to one byte over the limit.
+            data = file.read(size + 1)
+            if len(data) > size:
+                data += file.read(limit + 1 - len(data))
     except FileNotFoundError:
         broken = " (a symlink to a missing file)" if os.path.islink(path) else ""
         fix = f"check the path; a relative one is resolved from {os.getcwd()}"

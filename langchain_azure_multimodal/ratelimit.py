@@ -2,16 +2,22 @@
 
 Azure deployments are throttled on both (the seeds: 200,000 tokens and 1,000 requests per minute). LangChain's
 ``InMemoryRateLimiter`` is a token bucket on requests per second only: it knows nothing of tokens, and a bucket lets
-bursts through that a strict per-minute quota refuses. This limiter keeps a log of the last minute's grants, so no
+bursts through that a strict per-minute quota refuses. This limiter keeps a log of the last minute's requests, so no
 window of ``window_s`` seconds ever holds more than ``rpm`` requests or ``tpm`` tokens, and waiters are served in
 the order they arrived.
+
+The service counts a request when it *arrives*, which the client cannot see: a request sent first may arrive after
+one sent later. So a request sent through :meth:`RateLimiter.slot` counts from when it is let through until
+``window_s`` after its answer came back, and it must have arrived by then. Two requests counted that way are never
+closer at the service than they were here, which makes the limit hold where it is enforced.
 
 Example:
     >>> import asyncio
     >>> async def main() -> int:
     ...     limiter = RateLimiter(rpm=2, tpm=1000)
-    ...     await limiter.acquire(tokens=300)
-    ...     await limiter.acquire(tokens=300)
+    ...     async with limiter.slot(tokens=300):
+    ...         pass  # send the request here
+    ...     await limiter.acquire(tokens=300)  # a request that counts from now on
     ...     return limiter.requests_in_window()
     >>> asyncio.run(main())
     2
@@ -20,9 +26,11 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 _MIN_WAIT_S = 0.001
 
@@ -49,35 +57,45 @@ class RateLimiter:
             raise ValueError(f"window_s must be positive, got {window_s}")
         self.rpm, self.tpm, self.window_s = rpm, tpm, window_s
         self._clock, self._sleep = clock, sleep
-        self._grants: deque[tuple[float, int]] = deque()
-        self._tokens_in_window = 0
+        self._ended: deque[tuple[float, int]] = deque()  # (when it stopped being in flight, tokens), oldest first
+        self._ended_tokens = 0
+        self._in_flight: dict[int, int] = {}  # slot number -> tokens
+        self._numbers = itertools.count()
         self._turn = asyncio.Lock()  # one waiter at a time: first come, first served
+        self._slot_ended = asyncio.Event()
 
     def _forget_old(self, now: float) -> None:
-        while self._grants and self._grants[0][0] <= now - self.window_s:
-            _, tokens = self._grants.popleft()
-            self._tokens_in_window -= tokens
+        while self._ended and self._ended[0][0] <= now - self.window_s:
+            _, tokens = self._ended.popleft()
+            self._ended_tokens -= tokens
 
     def _fits(self, tokens: int) -> bool:
-        rpm_ok = self.rpm is None or len(self._grants) < self.rpm
-        return rpm_ok and (self.tpm is None or self._tokens_in_window + tokens <= self.tpm)
+        requests = len(self._ended) + len(self._in_flight)
+        used = self._ended_tokens + sum(self._in_flight.values())
+        return (self.rpm is None or requests < self.rpm) and (self.tpm is None or used + tokens <= self.tpm)
 
-    def _wait_for(self, tokens: int, now: float) -> float:
-        """Seconds until a request of ``tokens`` fits (it does not fit now)."""
+    def _wait_for(self, tokens: int, now: float) -> float | None:
+        """Seconds until a request of ``tokens`` fits (it does not fit now); ``None`` if a slot in flight must end
+        first."""
         wait = 0.0
-        if self.rpm is not None and len(self._grants) >= self.rpm:
-            wait = self._grants[len(self._grants) - self.rpm][0] + self.window_s - now
-        if self.tpm is not None and self._tokens_in_window + tokens > self.tpm:
-            excess = self._tokens_in_window + tokens - self.tpm
-            for granted_at, granted in self._grants:  # oldest first: when enough of them have left the window
-                excess -= granted
+        if self.rpm is not None:
+            over = len(self._ended) + len(self._in_flight) - self.rpm + 1  # how many must leave the window
+            if over > len(self._ended):
+                return None
+            if over > 0:
+                wait = self._ended[over - 1][0] + self.window_s - now
+        if self.tpm is not None:
+            excess = self._ended_tokens + sum(self._in_flight.values()) + tokens - self.tpm
+            for ended_at, ended_tokens in self._ended:  # oldest first: when enough of them have left the window
                 if excess <= 0:
-                    wait = max(wait, granted_at + self.window_s - now)
                     break
+                excess -= ended_tokens
+                wait = max(wait, ended_at + self.window_s - now)
+            if excess > 0:
+                return None
         return max(_MIN_WAIT_S, wait)  # never a busy loop, even when float rounding puts an expiry a hair ahead
 
-    async def acquire(self, tokens: int = 0) -> None:
-        """Wait until one request of ``tokens`` tokens fits in the window, and record it."""
+    async def _admit(self, tokens: int) -> int:
         if tokens < 0:
             raise ValueError(f"tokens must be 0 or more, got {tokens}")
         if self.tpm is not None and tokens > self.tpm:
@@ -90,17 +108,49 @@ class RateLimiter:
                 now = self._clock()
                 self._forget_old(now)
                 if self._fits(tokens):
-                    self._grants.append((now, tokens))
-                    self._tokens_in_window += tokens
-                    return
-                await self._sleep(self._wait_for(tokens, now))
+                    number = next(self._numbers)
+                    self._in_flight[number] = tokens
+                    return number
+                wait = self._wait_for(tokens, now)
+                if wait is None:
+                    self._slot_ended.clear()
+                    await self._slot_ended.wait()
+                else:
+                    await self._sleep(wait)
+
+    def _end(self, number: int) -> None:
+        tokens = self._in_flight.pop(number)
+        self._ended.append((self._clock(), tokens))
+        self._ended_tokens += tokens
+        self._slot_ended.set()
+
+    @asynccontextmanager
+    async def slot(self, tokens: int = 0) -> AsyncIterator[None]:
+        """Wait until a request of ``tokens`` tokens fits, and count it until ``window_s`` after the block ends.
+
+        Send the request inside the block: it counts while it is in flight, and for a whole window after its answer,
+        so that the limit holds at the service whatever the network does. A block left by an error counts too: the
+        request may have reached the service.
+        """
+        number = await self._admit(tokens)
+        try:
+            yield
+        finally:
+            self._end(number)
+
+    async def acquire(self, tokens: int = 0) -> None:
+        """Wait until one request of ``tokens`` tokens fits in the window, and count it from now.
+
+        For a request that is sent at once and may take a while, :meth:`slot` is the safer form.
+        """
+        self._end(await self._admit(tokens))
 
     def requests_in_window(self) -> int:
-        """Requests granted in the current window."""
+        """Requests in flight, or let through in the current window."""
         self._forget_old(self._clock())
-        return len(self._grants)
+        return len(self._ended) + len(self._in_flight)
 
     def tokens_in_window(self) -> int:
-        """Tokens granted in the current window."""
+        """Tokens of the requests in flight, or let through in the current window."""
         self._forget_old(self._clock())
-        return self._tokens_in_window
+        return self._ended_tokens + sum(self._in_flight.values())

@@ -145,12 +145,19 @@ class EmulatorApp:
 
     def _route(self, kind: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
+            arrived = time.monotonic()  # the moment a quota counts the request: before its body is read
             raw = await request.read()
             body, is_json = _decode(raw)
             if self._record:
                 self.script.record(
                     RecordedRequest(
-                        request.method, request.path, dict(request.query), dict(request.headers), body, len(raw)
+                        request.method,
+                        request.path,
+                        dict(request.query),
+                        dict(request.headers),
+                        body,
+                        len(raw),
+                        received_at=arrived,
                     )
                 )
             fault = self.script.next_fault()

@@ -11,6 +11,7 @@ Tests use it to see exactly what a client sent and to make the emulator misbehav
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ SECRET_HEADERS = frozenset({"api-key", "authorization"})
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the emulator received it."""
+    """One request as the emulator received it; ``received_at`` is ``time.monotonic()`` when it arrived."""
 
     method: str
     path: str
@@ -30,6 +31,7 @@ class RecordedRequest:
     headers: Mapping[str, str] = field(repr=False)
     body: Any
     body_bytes: int
+    received_at: float = field(default_factory=time.monotonic)
 
     def header(self, name: str) -> str | None:
         """A header's value, case-insensitively."""

@@ -180,3 +180,73 @@ def test_the_estimated_cost_follows_the_prices(emulator: Emulator, tmp_path: Pat
     spent_out = sum(r["output_tokens"] for r in records)
     assert spent_in + spent_out == summary.tokens
     assert summary.cost == pytest.approx(spent_in * 0.01 / 1000 + spent_out * 0.03 / 1000)
+
+
+def cli_command(folder: Path, out: Path, emulator: Emulator, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "langchain_azure_multimodal.cli",
+        "ingest",
+        str(folder),
+        "--task",
+        "describe",
+        "--out",
+        str(out),
+        "--endpoint",
+        emulator.endpoint,
+        "--model",
+        emulator.model,
+        "--no-progress",
+        *extra,
+    ]
+
+
+CLI_ENV = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY}
+
+
+def test_retry_failed_does_the_failures_again_and_keeps_one_line_each(emulator: Emulator, tmp_path: Path) -> None:
+    make_images(tmp_path / "in", 4)
+    out = tmp_path / "out.jsonl"
+    emulator.inject(Fault.http_status(400), times=2)  # two answers refused: recorded as failures
+    first = subprocess.run(cli_command(tmp_path / "in", out, emulator), env=CLI_ENV, capture_output=True, text=True)
+    assert first.returncode == 1
+    assert "2 failed" in first.stdout and "--retry-failed" in first.stderr
+    assert sorted(r["status"] for r in lines_of(out)) == ["error", "error", "ok", "ok"]
+
+    again = subprocess.run(cli_command(tmp_path / "in", out, emulator), env=CLI_ENV, capture_output=True, text=True)
+    assert again.returncode == 1  # failures left in the output keep the exit code at 1
+    assert "4 already done (2 of them failed), 0 done now" in again.stdout
+
+    requests_before = len(emulator.requests)
+    retry = subprocess.run(
+        cli_command(tmp_path / "in", out, emulator, "--retry-failed"), env=CLI_ENV, capture_output=True, text=True
+    )
+    assert retry.returncode == 0, retry.stderr
+    assert "2 already done, 2 done now (2 earlier failures retried), 0 failed" in retry.stdout
+    assert len(emulator.requests) - requests_before == 2  # only the failed ones were sent again
+    records = lines_of(out)
+    assert len(records) == 4 and {r["status"] for r in records} == {"ok"}
+    assert len({r["sha256"] for r in records}) == 4
+
+
+def test_rpm_60_holds_at_the_service_through_the_command(emulator: Emulator, tmp_path: Path) -> None:
+    # 70 files at 60 a minute: the first 60 go at once, the other 10 only once the first answers are a minute old.
+    make_images(tmp_path / "in", 70)
+    out = tmp_path / "out.jsonl"
+    began = time.monotonic()
+    run = subprocess.run(
+        cli_command(tmp_path / "in", out, emulator, "--rpm", "60", "--concurrency", "16"),
+        env=CLI_ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    took = time.monotonic() - began
+    assert run.returncode == 0, run.stderr
+    arrivals = sorted(r.received_at for r in emulator.requests if r.path.endswith("/chat/completions"))
+    assert len(arrivals) == 70 and len(lines_of(out)) == 70
+    busiest = max(sum(1 for t in arrivals if start <= t < start + 60.0) for start in arrivals)
+    assert busiest == 60  # the quota used in full, and never more, as the service counts (on arrival)
+    assert arrivals[60] - arrivals[0] >= 60.0
+    assert took < 90  # it waited for the window, not much longer

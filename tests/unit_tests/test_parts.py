@@ -122,6 +122,21 @@ def test_image_path_is_detected_by_its_bytes_not_its_name(tmp_path: Path, as_pat
     assert block == {"type": "image", "base64": b64(data), "mime_type": "image/png", "extras": expected_extras}
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_image_path_with_no_size_is_read_to_the_end(tmp_path: Path) -> None:
+    # A named pipe reports size 0, as devices and /proc files do: the reader must not stop at the reported size.
+    import threading
+
+    data = png()
+    pipe = tmp_path / "camera"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(data))
+    writer.start()
+    block = image_part(pipe)
+    writer.join(timeout=5)
+    assert base64.b64decode(block["base64"]) == data
+
+
 def test_image_path_keeps_the_detail_and_name_overrides_the_file_name(tmp_path: Path) -> None:
     data = jpeg()
     block = image_part(write(tmp_path / "IMG_0001.JPG", data), detail="high", name="receipt.jpg")

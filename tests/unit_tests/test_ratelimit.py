@@ -120,3 +120,54 @@ def test_a_request_that_can_never_fit_is_refused_not_waited_for() -> None:
         asyncio.run(limiter.acquire(tokens=1_001))
     with pytest.raises(ValueError, match="tokens must be 0 or more"):
         asyncio.run(limiter.acquire(tokens=-1))
+
+
+def most_arrivals_possible(spans: list[tuple[float, float]], window: float) -> int:
+    """The most requests any window could hold at the service, if each arrived at any moment of its (sent, answered)
+    span: a window [t, t + window) can hold every request whose span meets it."""
+    starts = [t for span in spans for t in span]
+    return max(sum(1 for sent, answered in spans if sent < t + window and answered >= t) for t in starts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rpm=st.integers(1, 12),
+    latencies=st.lists(st.floats(0.0, 25.0), min_size=1, max_size=40),
+    workers=st.integers(1, 8),
+)
+def test_slots_keep_the_limit_wherever_in_flight_requests_arrive(
+    rpm: int, latencies: list[float], workers: int
+) -> None:
+    time = FakeTime()
+    limiter = RateLimiter(rpm=rpm, window_s=10.0, clock=time.clock, sleep=time.sleep)
+    spans: list[tuple[float, float]] = []
+    queue = list(latencies)
+
+    async def worker() -> None:
+        while queue:
+            latency = queue.pop(0)
+            async with limiter.slot():
+                sent = time.now
+                await time.sleep(latency)
+            spans.append((sent, time.now))
+
+    async def main() -> None:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    asyncio.run(main())
+    assert len(spans) == len(latencies)
+    assert most_arrivals_possible(spans, 10.0) <= rpm
+
+
+def test_a_slot_left_by_an_error_still_counts() -> None:
+    time = FakeTime()
+    limiter = RateLimiter(rpm=1, window_s=10.0, clock=time.clock, sleep=time.sleep)
+
+    async def main() -> float:
+        with pytest.raises(RuntimeError):
+            async with limiter.slot():
+                raise RuntimeError("the connection dropped")
+        await limiter.acquire()
+        return time.now
+
+    assert asyncio.run(main()) >= 10.0

@@ -1,0 +1,220 @@
+"""Ingest's files: finding the inputs, hashing them, and the output JSONL that is also the record of what is done.
+
+Every finished item is one line keyed by its content's SHA-256 and the task. Lines reach the file through
+:class:`LedgerWriter`, which hands the lines finished while the previous write was on its way to the disk to one
+``O_APPEND`` write and one ``fsync``, in a thread, so that the event loop never waits for the disk and a fast run
+does not pay one ``fsync`` per item. A crash (``kill -9`` included) can only leave a half-written last line, which
+:meth:`Ledger.done_keys` cuts off before the next run reads the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+_READ_CHUNK = 1 << 20
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
+    """The files named, and the regular files under the folders named, in sorted order.
+
+    A symlink under a folder is followed only when its target is a file inside that folder; symlinked folders are
+    not entered.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> (root / "b").mkdir(); (root / "b" / "x.png").write_bytes(b"x"); (root / "a.png").write_bytes(b"a")
+        1
+        1
+        >>> [str(p.relative_to(root)) for p in discover([root])]
+        ['a.png', 'b/x.png']
+    """
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            yield from _walk(path, path.resolve())
+        elif path.is_file():
+            yield path
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+
+
+def _walk(folder: Path, root: Path) -> Iterator[Path]:
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_symlink():
+            # Only links need resolving: walking by real directories keeps everything else inside the root.
+            target = Path(entry.path).resolve()
+            if target.is_relative_to(root) and target.is_file():
+                yield Path(entry.path)
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path), root)
+        elif entry.is_file(follow_symlinks=False):
+            yield Path(entry.path)
+
+
+def sha256_of(path: Path) -> str:
+    """The hex SHA-256 of a file's content, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def record_key(sha256: str, task: str) -> str:
+    """The key an item is known by in the ledger: the same content under the same task is the same item."""
+    return f"{sha256}:{task}"
+
+
+class Ledger:
+    """The output file: which items are done, and how lines are added and failures dropped.
+
+    Example:
+        >>> import tempfile
+        >>> ledger = Ledger(Path(tempfile.mkdtemp()) / "out.jsonl")
+        >>> ledger.append({"sha256": "ab", "task": "describe", "status": "ok", "text": "A red square."})
+        >>> ledger.append({"sha256": "cd", "task": "describe", "status": "error", "error": "MediaDecodeError: ..."})
+        >>> sorted(ledger.done_keys()), ledger.drop_failed(), sorted(ledger.done_keys())
+        (['ab:describe', 'cd:describe'], 1, ['ab:describe'])
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every complete line's record, read one line at a time."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as handle:
+            for line in handle:
+                if line.endswith(b"\n"):
+                    yield json.loads(line)
+
+    def done(self) -> dict[str, str]:
+        """Each complete line's key and status (``ok`` or ``error``); a half-written last line (from a crash) is cut
+        off first."""
+        if not self.path.exists():
+            return {}
+        statuses, complete = {}, 0
+        with self.path.open("r+b") as handle:
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    handle.truncate(complete)
+                    break
+                record = json.loads(line)
+                statuses[record_key(record["sha256"], record["task"])] = record.get("status", "ok")
+                complete += len(line)
+        return statuses
+
+    def done_keys(self) -> set[str]:
+        """The keys of :meth:`done`."""
+        return set(self.done())
+
+    def drop_failed(self) -> int:
+        """Remove the failed items' lines, so a run does them again; returns how many went.
+
+        The kept lines go to a new file that replaces the old one in one step (``os.replace``): a crash leaves
+        either the old file or the new one, never a mix.
+        """
+        if not self.path.exists():
+            return 0
+        self.done()  # cuts a half-written last line
+        dropped = 0
+        staging = self.path.with_name(self.path.name + ".retry-tmp")
+        with self.path.open("rb") as source, staging.open("wb") as kept:
+            for line in source:
+                if json.loads(line).get("status") == "ok":
+                    kept.write(line)
+                else:
+                    dropped += 1
+            kept.flush()
+            os.fsync(kept.fileno())
+        if dropped:
+            os.replace(staging, self.path)
+        else:
+            staging.unlink()
+        return dropped
+
+    def append(self, record: dict[str, Any]) -> None:
+        """One line, one write, on disk before it returns (the blocking form of :class:`LedgerWriter`)."""
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            _write_durably(descriptor, _line(record))
+        finally:
+            os.close(descriptor)
+
+    def writer(self) -> LedgerWriter:
+        """An async writer that groups lines into few writes; use it as ``async with ledger.writer() as w``."""
+        return LedgerWriter(self.path)
+
+
+class LedgerWriter:
+    """Appends lines for many concurrent tasks: each ``await append(...)`` returns once its line is on disk.
+
+    Lines that arrive while a write is on its way to the disk go together in the next one, so there is at most one
+    ``fsync`` in flight and none blocks the event loop.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._descriptor: int | None = None
+        self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LedgerWriter:
+        self._descriptor = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        while self._flushing is not None:
+            await asyncio.shield(self._flushing)
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+    async def append(self, record: dict[str, Any]) -> None:
+        """Add ``record`` as one line; returns when the line is on disk."""
+        if self._descriptor is None:
+            raise RuntimeError("use the writer as 'async with ledger.writer() as writer'")
+        written = asyncio.get_running_loop().create_future()
+        self._pending.append((_line(record), written))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        await written
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await asyncio.to_thread(_write_durably, self._descriptor, b"".join(line for line, _ in batch))
+                except OSError as error:
+                    for _, written in batch:
+                        if not written.done():  # a cancelled caller no longer waits
+                            written.set_exception(error)
+                else:
+                    for _, written in batch:
+                        if not written.done():
+                            written.set_result(None)
+        finally:
+            self._flushing = None
+
+
+def _line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode()
+
+
+def _write_durably(descriptor: int | None, data: bytes) -> None:
+    assert descriptor is not None
+    view = memoryview(data)
+    while view:  # a regular file takes the whole write, short of a full disk; be exact anyway
+        view = view[os.write(descriptor, view) :]
+    os.fsync(descriptor)

@@ -1,0 +1,91 @@
+"""The ingest ledger: whole lines only, statuses read back, failures dropped in one step, writes grouped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from langchain_azure_multimodal import _ledger
+from langchain_azure_multimodal._ledger import Ledger, discover
+
+
+def record(name: str, status: str = "ok") -> dict[str, str]:
+    return {"sha256": name, "task": "describe", "status": status, "source": f"{name}.png"}
+
+
+def test_done_reads_statuses_and_cuts_a_half_written_last_line(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    ledger.append(record("a"))
+    ledger.append(record("b", "error"))
+    with ledger.path.open("ab") as handle:
+        handle.write(b'{"sha256": "c", "ta')  # what a kill during a write leaves
+    assert ledger.done() == {"a:describe": "ok", "b:describe": "error"}
+    assert ledger.path.read_bytes().endswith(b"\n")
+
+
+def test_drop_failed_keeps_the_ok_lines_only(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    for name, status in [("a", "ok"), ("b", "error"), ("c", "ok"), ("d", "error")]:
+        ledger.append(record(name, status))
+    before = ledger.path.stat().st_ino
+    assert ledger.drop_failed() == 2
+    assert [json.loads(line)["sha256"] for line in ledger.path.read_text().splitlines()] == ["a", "c"]
+    assert ledger.path.stat().st_ino != before  # a new file put in place in one step, not an edit in place
+    assert not list(tmp_path.glob("*.retry-tmp"))
+    assert ledger.drop_failed() == 0
+
+
+def test_drop_failed_leaves_the_file_whole_if_it_dies_half_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    ledger.append(record("a"))
+    ledger.append(record("b", "error"))
+    original = ledger.path.read_bytes()
+
+    def crash(*_: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(_ledger.os, "replace", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        ledger.drop_failed()
+    assert ledger.path.read_bytes() == original
+
+
+def test_the_writer_groups_lines_into_few_fsyncs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(_ledger.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    ledger = Ledger(tmp_path / "out.jsonl")
+
+    async def main() -> None:
+        async with ledger.writer() as writer:
+            await asyncio.gather(*(writer.append(record(f"{i:03d}", "ok")) for i in range(200)))
+
+    asyncio.run(main())
+    lines = ledger.path.read_text().splitlines()
+    assert sorted(json.loads(line)["sha256"] for line in lines) == [f"{i:03d}" for i in range(200)]
+    assert 1 <= len(synced) < 20  # 200 lines, a handful of fsyncs
+
+
+def test_the_writer_must_be_opened_first(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"async with ledger\.writer"):
+        asyncio.run(Ledger(tmp_path / "out.jsonl").writer().append(record("a")))
+
+
+def test_discover_follows_links_that_stay_inside_and_no_others(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.png").write_bytes(b"a")
+    (root / "sub" / "b.png").write_bytes(b"b")
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"s")
+    (root / "inside-link.png").symlink_to(root / "sub" / "b.png")
+    (root / "outside-link.png").symlink_to(outside)
+    (root / "linked-dir").symlink_to(tmp_path, target_is_directory=True)
+    found = [str(p.relative_to(root)) for p in discover([root])]
+    assert found == ["a.png", "inside-link.png", "sub/b.png"]
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        list(discover([tmp_path / "missing"]))
