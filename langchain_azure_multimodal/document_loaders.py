@@ -242,8 +242,7 @@ class _MediaLoader(BaseLoader):
     def _document(self, data: bytes, source: str, label: str, kept: dict[str, Any]) -> Document:
         meta: dict[str, Any] = {"source": source, "kind": self._kind}
         if self._kind == "image":
-            image = _images.inspect_image(data, name=source)
-            parts._check_pixels(data, image.format, source)  # the header alone does not show a truncated file
+            image = _images.check_image(data, name=source)  # the header alone does not show a truncated file
             meta.update(mime_type=image.mime_type, width=image.width, height=image.height)
         else:
             audio = _audio.inspect_audio(data, name=source)

@@ -92,8 +92,7 @@ def image_part(
         return _block("image", loaded, None, {"filename": loaded.filename, "detail": detail})
     extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
     try:
-        info = _images.inspect_image(loaded.data, name=loaded.where)
-        _check_pixels(loaded.data, info.format, loaded.where)
+        info = _images.check_image(loaded.data, name=loaded.where)
     except MediaExtraRequiredError as missing:
         mime = _known_mime(loaded, "image", missing)
         return _block("image", loaded, mime, {**extras, "detail": detail, "inspected": False})
@@ -189,14 +188,6 @@ def _known_mime(loaded: _Loaded, kind: Kind, missing: MediaExtraRequiredError) -
         what = f"{missing.what}, and without it the {kind}'s type is not known (no {kind} MIME type or file extension)"
         raise MediaExtraRequiredError(what, where=loaded.where) from None
     return mime
-
-
-def _check_pixels(data: bytes, fmt: str, where: str | None) -> None:
-    """Decode the pixels: the header alone does not show a truncated file."""
-    with _images._open(data, where) as image:
-        if image.format in ("JPEG", "MPO"):
-            image.draft(None, (1, 1))  # libjpeg decodes at 1/8 scale, yet still reads every byte
-        _images._decode(image, fmt, where)
 
 
 def _load(source: Source, name: str | None, kind: Kind, limit: int) -> _Loaded:

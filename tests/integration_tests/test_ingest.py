@@ -39,6 +39,29 @@ def llm_for(emulator: Emulator) -> ChatAzureMultimodal:
     return ChatAzureMultimodal(endpoint=emulator.endpoint, api_key=API_KEY, model=emulator.model)
 
 
+def cli_command(folder: Path, out: Path, emulator: Emulator, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "langchain_azure_multimodal.cli",
+        "ingest",
+        str(folder),
+        "--task",
+        "describe",
+        "--out",
+        str(out),
+        "--endpoint",
+        emulator.endpoint,
+        "--model",
+        emulator.model,
+        "--no-progress",
+        *extra,
+    ]
+
+
+CLI_ENV = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY}
+
+
 def test_describe_a_folder_records_results_and_failures(emulator: Emulator, tmp_path: Path) -> None:
     make_images(tmp_path / "in", 5)
     (tmp_path / "in" / "notes.txt").write_text("not an image")
@@ -109,34 +132,16 @@ def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:
     inputs = make_images(tmp_path / "in", 120)
     emulator.inject(Fault.slow(0.1), times=100_000)  # each answer takes a while, so kills land mid-run
     out = tmp_path / "out.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "langchain_azure_multimodal.cli",
-        "ingest",
-        str(tmp_path / "in"),
-        "--task",
-        "describe",
-        "--out",
-        str(out),
-        "--endpoint",
-        emulator.endpoint,
-        "--model",
-        emulator.model,
-        "--concurrency",
-        "2",
-        "--no-progress",
-    ]
-    env = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY}
+    command = cli_command(tmp_path / "in", out, emulator, "--concurrency", "2")
     chance = random.Random(20)
     progress = []
     for _ in range(20):
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(chance.uniform(1.5, 2.5))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         progress.append(len(out.read_bytes().splitlines()) if out.exists() else 0)
-    final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    final = subprocess.run(command, env=CLI_ENV, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
     records = lines_of(out)
     assert len(records) == len(inputs)  # exactly one line per input: none lost, none written twice
@@ -180,29 +185,6 @@ def test_the_estimated_cost_follows_the_prices(emulator: Emulator, tmp_path: Pat
     spent_out = sum(r["output_tokens"] for r in records)
     assert spent_in + spent_out == summary.tokens
     assert summary.cost == pytest.approx(spent_in * 0.01 / 1000 + spent_out * 0.03 / 1000)
-
-
-def cli_command(folder: Path, out: Path, emulator: Emulator, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "langchain_azure_multimodal.cli",
-        "ingest",
-        str(folder),
-        "--task",
-        "describe",
-        "--out",
-        str(out),
-        "--endpoint",
-        emulator.endpoint,
-        "--model",
-        emulator.model,
-        "--no-progress",
-        *extra,
-    ]
-
-
-CLI_ENV = {**os.environ, "AZURE_INFERENCE_CREDENTIAL": API_KEY}
 
 
 def test_retry_failed_does_the_failures_again_and_keeps_one_line_each(emulator: Emulator, tmp_path: Path) -> None:

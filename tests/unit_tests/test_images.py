@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import struct
 import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -546,3 +549,66 @@ def test_a_large_png_is_normalised_within_three_times_its_size(tmp_path: Path) -
     assert mime == "image/png"
     assert int(size) > 15_000_000
     assert int(extra) <= 3 * int(size)
+
+
+# --- decoded once: check_image and normalize_image share what a decode showed -----------------------------------------
+
+
+def png_data(width: int = 64, height: int = 48) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def with_text_after_the_pixels(png: bytes) -> bytes:
+    body = b"tEXt" + b"Author\x00Ada"
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:-12] + chunk + png[-12:]  # before IEND
+
+
+@pytest.fixture
+def fresh_memo() -> Any:
+    _images._DECODED.clear()
+    yield _images._DECODED
+    _images._DECODED.clear()
+
+
+def test_bytes_checked_once_are_not_decoded_again_to_be_sent(fresh_memo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = png_data()
+    _images.check_image(data)
+
+    def must_not_open(*_: object) -> None:
+        raise AssertionError("decoded a second time")
+
+    monkeypatch.setattr(_images, "_open", must_not_open)
+    result = normalize_image(data, detail=None, profile=DEFAULT_PROFILE)
+    assert result.data is data and not result.changed
+
+
+def test_what_was_decoded_still_gets_the_work_it_needs(fresh_memo: Any) -> None:
+    big = png_data(3000, 2000)
+    _images.check_image(big)
+    assert normalize_image(big, detail="low", profile=DEFAULT_PROFILE).width == 512  # still downscaled
+    late = with_text_after_the_pixels(png_data())
+    assert _images.check_image(late).has_metadata
+    result = normalize_image(late, detail=None, profile=DEFAULT_PROFILE)
+    assert result.steps == ("removed metadata (text)",)
+    assert normalize_image(late, detail=None, profile=DEFAULT_PROFILE, keep_metadata=True).changed is False
+
+
+def test_broken_bytes_are_never_remembered(fresh_memo: Any) -> None:
+    data = png_data()
+    cut = data[: len(data) // 2]
+    with pytest.raises(MediaDecodeError):
+        _images.check_image(cut)
+    with pytest.raises(MediaDecodeError):
+        normalize_image(cut, detail=None, profile=DEFAULT_PROFILE)
+    assert fresh_memo.get(hashlib.sha256(cut).digest()) is None
+
+
+def test_the_memo_keeps_only_the_latest() -> None:
+    memo = _images._DecodedMemo(capacity=2)
+    seen = _images._Decoded(ImageInfo("png", "image/png", 1, 1, 1, False, 1), (), "RGB")
+    for key in (b"a", b"b", b"c"):
+        memo.put(key, seen)
+    assert (memo.get(b"a"), memo.get(b"b"), memo.get(b"c")) == (None, seen, seen)

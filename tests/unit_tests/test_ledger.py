@@ -59,20 +59,58 @@ def test_the_writer_groups_lines_into_few_fsyncs(tmp_path: Path, monkeypatch: py
     real_fsync = os.fsync
     monkeypatch.setattr(_ledger.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
     ledger = Ledger(tmp_path / "out.jsonl")
+    counted: list[str] = []
 
     async def main() -> None:
-        async with ledger.writer() as writer:
-            await asyncio.gather(*(writer.append(record(f"{i:03d}", "ok")) for i in range(200)))
+        async def finish(i: int) -> None:
+            await asyncio.sleep(i / 1000)  # 200 items finishing over 0.2 s
+            writer.append(record(f"{i:03d}"))
+
+        async with ledger.writer(interval_s=0.05, on_disk=lambda r: counted.append(r["sha256"])) as writer:
+            await asyncio.gather(*(finish(i) for i in range(200)))
 
     asyncio.run(main())
     lines = ledger.path.read_text().splitlines()
     assert sorted(json.loads(line)["sha256"] for line in lines) == [f"{i:03d}" for i in range(200)]
-    assert 1 <= len(synced) < 20  # 200 lines, a handful of fsyncs
+    assert sorted(counted) == [f"{i:03d}" for i in range(200)]  # each counted once, after it was written
+    assert 2 <= len(synced) <= 10  # 200 lines over 0.2 s, a write every 50 ms
+
+
+def test_an_item_counts_only_once_its_line_is_on_disk(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    seen_on_disk: list[bool] = []
+
+    def on_disk(written: dict[str, str]) -> None:
+        seen_on_disk.append(written["sha256"] in ledger.path.read_text())
+
+    async def main() -> None:
+        async with ledger.writer(on_disk=on_disk) as writer:
+            writer.append(record("a"))
+            assert seen_on_disk == []  # queued, not yet written
+
+    asyncio.run(main())
+    assert seen_on_disk == [True]
+
+
+def test_a_failed_write_stops_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_ledger, "_write_durably", full_disk)
+
+    async def main() -> None:
+        async with Ledger(tmp_path / "out.jsonl").writer(interval_s=0.0) as writer:
+            writer.append(record("a"))
+            await asyncio.sleep(0.05)
+            writer.append(record("b"))
+
+    with pytest.raises(OSError, match="No space left"):
+        asyncio.run(main())
 
 
 def test_the_writer_must_be_opened_first(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match=r"async with ledger\.writer"):
-        asyncio.run(Ledger(tmp_path / "out.jsonl").writer().append(record("a")))
+        Ledger(tmp_path / "out.jsonl").writer().append(record("a"))
 
 
 def test_discover_follows_links_that_stay_inside_and_no_others(tmp_path: Path) -> None:
