@@ -31,7 +31,7 @@ from _servers import launch, stop
 API_KEY = "bench-key"
 MODEL = "gpt-4o"
 PROMPT = "Describe this image."
-CONTENDERS = ("baseline", "ours")
+CONTENDERS = ("baseline", "baseline-env-once", "ours")
 THROUGHPUT_AIM = 0.9
 MEMORY_AIM = 1.2
 
@@ -63,8 +63,12 @@ def make_images(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-async def run_baseline(paths: list[Path], endpoint: str, out: Path, concurrency: int) -> int:
-    """A plain aio-SDK loop: one client, ``concurrency`` at a time, each reply appended to a JSONL file."""
+async def run_baseline(paths: list[Path], endpoint: str, out: Path, concurrency: int, *, env_once: bool = False) -> int:
+    """A plain aio-SDK loop: one client, ``concurrency`` at a time, each reply appended to a JSONL file.
+
+    ``env_once``: the client is made with ``use_env_settings=False``, as ours is (ours reads the proxy settings once
+    instead of on every request), to show what that setting alone is worth.
+    """
     import base64
 
     from azure.ai.inference.aio import ChatCompletionsClient
@@ -73,7 +77,8 @@ async def run_baseline(paths: list[Path], endpoint: str, out: Path, concurrency:
 
     gate = asyncio.Semaphore(concurrency)
     done = 0
-    async with ChatCompletionsClient(endpoint, AzureKeyCredential(API_KEY)) as client:
+    settings = {"use_env_settings": False} if env_once else {}
+    async with ChatCompletionsClient(endpoint, AzureKeyCredential(API_KEY), **settings) as client:
         with out.open("a", encoding="utf-8") as ledger:
 
             async def one(path: Path) -> None:
@@ -120,8 +125,9 @@ def child(args: argparse.Namespace) -> None:
     out = Path(args.out)
     start_kib = _reset_peak()
     began = time.perf_counter()
-    if args.run == "baseline":
-        done = asyncio.run(run_baseline(paths, args.endpoint, out, args.concurrency))
+    if args.run.startswith("baseline"):
+        env_once = args.run == "baseline-env-once"
+        done = asyncio.run(run_baseline(paths, args.endpoint, out, args.concurrency, env_once=env_once))
     else:
         done = asyncio.run(run_ours(folder, args.endpoint, out, args.concurrency))
     wall = time.perf_counter() - began
@@ -199,12 +205,13 @@ def main() -> None:
         results: dict[tuple[str, int], list[dict[str, Any]]] = {(n, c): [] for n in CONTENDERS for c in counts}
         for repetition in range(args.repeats):
             for count in counts:
-                order = CONTENDERS if (repetition + counts.index(count)) % 2 == 0 else CONTENDERS[::-1]
+                shift = (repetition + counts.index(count)) % len(CONTENDERS)
+                order = CONTENDERS[shift:] + CONTENDERS[:shift]  # each contender goes first as often
                 for name in order:
                     result = measure(name, count, folders[count], endpoint, workdir, args.concurrency)
                     results[(name, count)].append(result)
                     print(
-                        f"  rep {repetition + 1}/{args.repeats}  {name:<8} {count:>6} files  "
+                        f"  rep {repetition + 1}/{args.repeats}  {name:<17} {count:>6} files  "
                         f"{result['files_s']:7.1f} files/s  wall {result['wall_s']:6.1f} s  "
                         f"peak +{result['peak_mib']:6.1f} MiB (start {result['start_mib']:.0f} MiB)",
                         flush=True,
@@ -238,11 +245,15 @@ def report(results: dict[tuple[str, int], list[dict[str, Any]]], counts: list[in
         ratio = median[("ours", count)][0] / median[("baseline", count)][0]
         met = "yes" if ratio >= THROUGHPUT_AIM else "no"
         print(f"| throughput ours/baseline at {count:,} files | {ratio:.2f}x | ≥ {THROUGHPUT_AIM}x | {met} |")
+        tuned = median[("ours", count)][0] / median[("baseline-env-once", count)][0]
+        print(f"| throughput ours/baseline-env-once at {count:,} files | {tuned:.2f}x | (reference) | |")
     for name in CONTENDERS:
         grow = median[(name, large)][1] / max(median[(name, small)][1], 0.1)
-        met = "yes" if grow <= MEMORY_AIM else "no"
-        aim = f"≤ {MEMORY_AIM}x" if name == "ours" else "(reference)"
-        print(f"| peak memory {name} {large:,} / {small:,} files | {grow:.2f}x | {aim} | {met} |")
+        if name == "ours":
+            met = "yes" if grow <= MEMORY_AIM else "no"
+            print(f"| peak memory {name} {large:,} / {small:,} files | {grow:.2f}x | ≤ {MEMORY_AIM}x | {met} |")
+        else:
+            print(f"| peak memory {name} {large:,} / {small:,} files | {grow:.2f}x | (reference) | |")
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ class _Decoded:
 
 
 class _DecodedMemo:
-    """The last few thousand images decoded, by the SHA-256 of their bytes: an image built with ``image_part`` and
+    """The last few hundred images decoded, by the SHA-256 of their bytes: an image built with ``image_part`` and
     then sent, or sent again with every turn of a conversation, is decoded once. Hashing costs a fraction of a
     decode (about 1 ms per MB against 10-20), and a digest never names other bytes."""
 
@@ -244,7 +244,7 @@ class _DecodedMemo:
             self._entries.clear()
 
 
-_DECODED = _DecodedMemo(capacity=4096)
+_DECODED = _DecodedMemo(capacity=512)
 
 
 def target_size(width: int, height: int, detail: str | None, rule: TileTokenRule) -> tuple[int, int]:

@@ -80,10 +80,13 @@ class Ledger:
     Example:
         >>> import tempfile
         >>> ledger = Ledger(Path(tempfile.mkdtemp()) / "out.jsonl")
-        >>> ledger.append({"sha256": "ab", "task": "describe", "status": "ok", "text": "A red square."})
-        >>> ledger.append({"sha256": "cd", "task": "describe", "status": "error", "error": "MediaDecodeError: ..."})
-        >>> sorted(ledger.done_keys()), ledger.drop_failed(), sorted(ledger.done_keys())
-        (['ab:describe', 'cd:describe'], 1, ['ab:describe'])
+        >>> ok, bad = "ab" * 32, "cd" * 32  # the SHA-256 of each file's content
+        >>> ledger.append({"sha256": ok, "task": "describe", "status": "ok", "text": "A red square."})
+        >>> ledger.append({"sha256": bad, "task": "describe", "status": "error", "error": "MediaDecodeError: ..."})
+        >>> ledger.done_for("describe") == {bytes.fromhex(ok): True, bytes.fromhex(bad): False}
+        True
+        >>> ledger.drop_failed(), list(ledger.done_for("describe")) == [bytes.fromhex(ok)]
+        (1, True)
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -101,18 +104,33 @@ class Ledger:
     def done(self) -> dict[str, str]:
         """Each complete line's key and status (``ok`` or ``error``); a half-written last line (from a crash) is cut
         off first."""
+        return {record_key(record["sha256"], record["task"]): record.get("status", "ok") for record in self._lines()}
+
+    def done_for(self, task: str) -> dict[bytes, bool]:
+        """The task's items as ``{sha256 digest: finished ok}``: what a run needs to skip what is done, at about
+        half the memory of :meth:`done` (a 32-byte digest per item, not a 70-character key and a status)."""
+        return {bytes.fromhex(r["sha256"]): r.get("status", "ok") == "ok" for r in self._lines() if r["task"] == task}
+
+    def _lines(self) -> Iterator[dict[str, Any]]:
         if not self.path.exists():
-            return {}
-        statuses, complete = {}, 0
+            return
+        complete = 0
         with self.path.open("r+b") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, start=1):
                 if not line.endswith(b"\n"):
                     handle.truncate(complete)
-                    break
-                record = json.loads(line)
-                statuses[record_key(record["sha256"], record["task"])] = record.get("status", "ok")
+                    return
                 complete += len(line)
-        return statuses
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record.get("task"), str) or len(bytes.fromhex(record.get("sha256"))) != 32:
+                        raise ValueError("no task, or no SHA-256 of the content")
+                except (ValueError, TypeError, AttributeError) as error:
+                    raise ValueError(
+                        f"{self.path}, line {number}: not an ingest record ({error}); this file is the record of "
+                        "what is done, so remove or fix that line, or write to a new --out file"
+                    ) from None
+                yield record
 
     def done_keys(self) -> set[str]:
         """The keys of :meth:`done`."""

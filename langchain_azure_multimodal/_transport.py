@@ -62,7 +62,7 @@ from azure.core.pipeline.policies import AsyncRetryPolicy, NetworkTraceLoggingPo
 from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
 from azure.core.utils import case_insensitive_dict
 
-from .endpoints import EndpointSettings
+from .endpoints import EndpointSettings, environment_proxies
 
 if TYPE_CHECKING:
     from azure.core.pipeline.policies._retry import RetryPolicyBase
@@ -217,15 +217,17 @@ def client_kwargs(
     ``timeout`` becomes the transport's ``connection_timeout`` and ``read_timeout`` (both the requests and the
     aiohttp transport take them at construction): the longest wait to connect and between two reads, so a stalled
     stream times out too. It bounds each try, not the call: retries can add up to ``max_retries`` more. With your
-    own ``transport`` in ``extra``, set its timeouts on it. ``extra`` is applied last; its ``per_call_policies``
-    are added after the strip policy rather than replacing it.
+    own ``transport`` in ``extra``, set its timeouts on it. The environment's proxy settings are read once, here
+    (``use_env_settings=False`` plus ``proxies``; see :func:`~.endpoints.environment_proxies`). ``extra`` is applied
+    last; its ``per_call_policies`` are added after the strip policy rather than replacing it.
 
     Example:
         >>> from langchain_azure_multimodal.endpoints import resolve_endpoint
         >>> kwargs = client_kwargs(resolve_endpoint("https://r.openai.azure.com/openai/v1"), max_retries=2,
         ...                        timeout=30, is_async=False)
-        >>> sorted(kwargs)
-        ['connection_timeout', 'credential_scopes', 'per_call_policies', 'read_timeout', 'retry_policy']
+        >>> sorted(kwargs)  # doctest: +NORMALIZE_WHITESPACE
+        ['connection_timeout', 'credential_scopes', 'per_call_policies', 'read_timeout', 'retry_policy',
+         'use_env_settings']
     """
     if timeout is not None and timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds (or None), got {timeout}")
@@ -239,6 +241,10 @@ def client_kwargs(
         kwargs["credential_scopes"] = list(settings.credential_scopes)
     if timeout is not None:
         kwargs["connection_timeout"] = kwargs["read_timeout"] = timeout
+    # The environment's proxy settings, read once here rather than on every request (see environment_proxies).
+    kwargs["use_env_settings"] = False
+    if proxies := environment_proxies(settings.endpoint):
+        kwargs["proxies"] = proxies
     user = dict(extra or {})
     theirs = user.pop("per_call_policies", None)
     if theirs is not None:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 __all__ = [
     "AOAI_DEFAULT_API_VERSION",
@@ -57,6 +57,7 @@ __all__ = [
     "EndpointKind",
     "EndpointSettings",
     "detect_endpoint_kind",
+    "environment_proxies",
     "resolve_endpoint",
 ]
 
@@ -352,3 +353,42 @@ def resolve_endpoint(
         has_model_info=resolved in (EndpointKind.FOUNDRY, EndpointKind.SERVERLESS)
         or (local_root and resolved is EndpointKind.OPENAI_COMPATIBLE),
     )
+
+
+def environment_proxies(endpoint: str) -> dict[str, str]:
+    """The proxy the environment names for ``endpoint``, as azure-core's ``proxies`` setting (``{}`` for none).
+
+    ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` (or the system settings) and ``NO_PROXY`` are read when this is
+    called, as aiohttp and requests read them with ``trust_env``; proxy credentials missing from the proxy URL come
+    from ``~/.netrc`` as they would there. Why once: with ``trust_env`` both libraries look them up again, and open
+    ``~/.netrc``, on every request, in a worker thread for aiohttp; that costs about as much CPU as the rest of a
+    small request does.
+
+    Example:
+        >>> import os
+        >>> os.environ.update(HTTPS_PROXY="http://proxy.corp:3128", NO_PROXY="localhost,.internal")
+        >>> environment_proxies("https://r.openai.azure.com/openai/v1"), environment_proxies("https://a.internal/v1")
+        ({'https': 'http://proxy.corp:3128'}, {})
+        >>> for name in ("HTTPS_PROXY", "NO_PROXY"):
+        ...     del os.environ[name]
+    """
+    import netrc
+    import urllib.request
+
+    url = urlsplit(endpoint)
+    if not url.hostname or urllib.request.proxy_bypass(url.hostname):
+        return {}
+    found = urllib.request.getproxies()
+    proxy = found.get(url.scheme) or found.get("all")
+    if not proxy:
+        return {}
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    if parts.hostname and parts.username is None:
+        try:
+            login = netrc.netrc().authenticators(parts.hostname)
+        except (OSError, netrc.NetrcParseError):
+            login = None
+        if login and login[0]:
+            user, _, password = (quote(value or "", safe="") for value in login)
+            proxy = parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+    return {url.scheme: proxy}

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from ._ledger import Ledger, LedgerWriter, discover, record_key, sha256_of
+from ._ledger import Ledger, LedgerWriter, discover, sha256_of
 from .chat_models import ChatAzureMultimodal
 from .estimates import Prices
 from .parts import image_part, split_audio
@@ -180,7 +180,7 @@ async def run_ingest(
     summary = Summary(cost=0.0 if prices else None)
     if retry_failed:
         summary.retried = ledger.drop_failed()
-    done = ledger.done()
+    done = ledger.done_for(task.name)
     # Counting first keeps the progress bar's total; the work itself streams through a bounded queue to a fixed set
     # of workers, so memory does not grow with the number of files.
     bar = _progress(sum(1 for _ in discover(paths)), enabled=progress)
@@ -196,14 +196,14 @@ async def run_ingest(
                     continue
                 summary.found += 1
                 sha256 = sha256_of(path)
-                key = record_key(sha256, task.name)
+                key = bytes.fromhex(sha256)
                 if key in done:
                     summary.skipped += 1
-                    summary.failed_earlier += done[key] != "ok"
+                    summary.failed_earlier += not done[key]
                     if bar is not None:
                         bar.update(1)
                     continue
-                done[key] = "queued"  # identical content named twice is done once
+                done[key] = True  # identical content named twice is done once
                 await queue.put((path, sha256))
         finally:
             for _ in range(concurrency):

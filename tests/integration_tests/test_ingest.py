@@ -16,7 +16,7 @@ import pytest
 
 from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal.emulator import Emulator, Fault
-from langchain_azure_multimodal.ingest import Ledger, Task, load_results, run_ingest
+from langchain_azure_multimodal.ingest import Task, load_results, run_ingest
 from tests.conftest import API_KEY
 from tests.support.media import image_bytes, wav_bytes
 
@@ -118,14 +118,6 @@ def test_transcribe_and_translate_audio_by_segments(emulator: Emulator, tmp_path
 def test_unknown_tasks_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="use describe, transcribe or translate:<language>"):
         Task.parse(text)
-
-
-def test_the_ledger_writes_whole_lines(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "out.jsonl")
-    ledger.append({"sha256": "a", "task": "describe", "text": "é"})
-    ledger.append({"sha256": "b", "task": "describe"})
-    assert ledger.done_keys() == {"a:describe", "b:describe"}
-    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8").count("\n") == 2
 
 
 def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:

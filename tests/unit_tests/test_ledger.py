@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -13,8 +14,16 @@ from langchain_azure_multimodal import _ledger
 from langchain_azure_multimodal._ledger import Ledger, discover
 
 
+def digest(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
 def record(name: str, status: str = "ok") -> dict[str, str]:
-    return {"sha256": name, "task": "describe", "status": status, "source": f"{name}.png"}
+    return {"sha256": digest(name), "task": "describe", "status": status, "source": name}
+
+
+def sources(path: Path) -> list[str]:
+    return [json.loads(line)["source"] for line in path.read_text().splitlines()]
 
 
 def test_done_reads_statuses_and_cuts_a_half_written_last_line(tmp_path: Path) -> None:
@@ -23,7 +32,9 @@ def test_done_reads_statuses_and_cuts_a_half_written_last_line(tmp_path: Path) -
     ledger.append(record("b", "error"))
     with ledger.path.open("ab") as handle:
         handle.write(b'{"sha256": "c", "ta')  # what a kill during a write leaves
-    assert ledger.done() == {"a:describe": "ok", "b:describe": "error"}
+    assert ledger.done() == {f"{digest('a')}:describe": "ok", f"{digest('b')}:describe": "error"}
+    assert ledger.done_for("describe") == {bytes.fromhex(digest("a")): True, bytes.fromhex(digest("b")): False}
+    assert ledger.done_for("transcribe") == {}
     assert ledger.path.read_bytes().endswith(b"\n")
 
 
@@ -33,7 +44,7 @@ def test_drop_failed_keeps_the_ok_lines_only(tmp_path: Path) -> None:
         ledger.append(record(name, status))
     before = ledger.path.stat().st_ino
     assert ledger.drop_failed() == 2
-    assert [json.loads(line)["sha256"] for line in ledger.path.read_text().splitlines()] == ["a", "c"]
+    assert sources(ledger.path) == ["a", "c"]
     assert ledger.path.stat().st_ino != before  # a new file put in place in one step, not an edit in place
     assert not list(tmp_path.glob("*.retry-tmp"))
     assert ledger.drop_failed() == 0
@@ -66,12 +77,12 @@ def test_the_writer_groups_lines_into_few_fsyncs(tmp_path: Path, monkeypatch: py
             await asyncio.sleep(i / 1000)  # 200 items finishing over 0.2 s
             writer.append(record(f"{i:03d}"))
 
-        async with ledger.writer(interval_s=0.05, on_disk=lambda r: counted.append(r["sha256"])) as writer:
+        async with ledger.writer(interval_s=0.05, on_disk=lambda r: counted.append(r["source"])) as writer:
             await asyncio.gather(*(finish(i) for i in range(200)))
 
     asyncio.run(main())
     lines = ledger.path.read_text().splitlines()
-    assert sorted(json.loads(line)["sha256"] for line in lines) == [f"{i:03d}" for i in range(200)]
+    assert sorted(json.loads(line)["source"] for line in lines) == [f"{i:03d}" for i in range(200)]
     assert sorted(counted) == [f"{i:03d}" for i in range(200)]  # each counted once, after it was written
     assert 2 <= len(synced) <= 10  # 200 lines over 0.2 s, a write every 50 ms
 
@@ -81,7 +92,7 @@ def test_an_item_counts_only_once_its_line_is_on_disk(tmp_path: Path) -> None:
     seen_on_disk: list[bool] = []
 
     def on_disk(written: dict[str, str]) -> None:
-        seen_on_disk.append(written["sha256"] in ledger.path.read_text())
+        seen_on_disk.append(written["source"] in sources(ledger.path))
 
     async def main() -> None:
         async with ledger.writer(on_disk=on_disk) as writer:
@@ -127,3 +138,12 @@ def test_discover_follows_links_that_stay_inside_and_no_others(tmp_path: Path) -
     assert found == ["a.png", "inside-link.png", "sub/b.png"]
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         list(discover([tmp_path / "missing"]))
+
+
+def test_a_line_that_is_not_a_record_is_named(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "out.jsonl")
+    ledger.append(record("a"))
+    with ledger.path.open("a") as handle:
+        handle.write("a note someone typed\n")
+    with pytest.raises(ValueError, match=r"out\.jsonl, line 2: not an ingest record .* write to a new --out file"):
+        ledger.done_for("describe")
