@@ -224,3 +224,20 @@ def test_rpm_60_holds_at_the_service_through_the_command(emulator: Emulator, tmp
     assert busiest == 60  # the quota used in full, and never more, as the service counts (on arrival)
     assert arrivals[60] - arrivals[0] >= 60.0
     assert took < 90  # it waited for the window, not much longer
+
+
+def test_tpm_counts_each_request_by_its_estimate(emulator: Emulator, tmp_path: Path) -> None:
+    make_images(tmp_path / "in", 2)
+    llm = llm_for(emulator)
+    roomy = asyncio.run(
+        run_ingest([tmp_path / "in"], task=Task.parse("describe"), out=tmp_path / "a.jsonl", llm=llm, tpm=100_000,
+                   progress=False)
+    )  # fmt: skip
+    assert (roomy.done, roomy.failed) == (2, 0)
+    # A budget smaller than one image's estimate can never be met: each item fails at once, saying why.
+    tight = asyncio.run(
+        run_ingest([tmp_path / "in"], task=Task.parse("describe"), out=tmp_path / "b.jsonl", llm=llm, tpm=50,
+                   progress=False)
+    )  # fmt: skip
+    assert (tight.done, tight.failed) == (0, 2)
+    assert all("can never fit a limit of 50 tokens per 60 s" in r["error"] for r in lines_of(tmp_path / "b.jsonl"))
