@@ -30,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders to walk")
     ingest.add_argument("--task", required=True, type=_task, help="describe, transcribe or translate:<language>")
     ingest.add_argument("--out", required=True, help="the JSONL output, which is also the record of what is done")
-    ingest.add_argument("--concurrency", type=int, default=4, help="requests in flight (default: %(default)s)")
-    ingest.add_argument("--rpm", type=int, default=None, help="requests per minute at most")
-    ingest.add_argument("--tpm", type=int, default=None, help="tokens per minute at most")
+    ingest.add_argument("--concurrency", type=_positive, default=4, help="requests in flight (default: %(default)s)")
+    ingest.add_argument("--rpm", type=_positive, default=None, help="requests per minute at most")
+    ingest.add_argument("--tpm", type=_positive, default=None, help="tokens per minute at most")
     ingest.add_argument("--model", default="phi-4-multimodal-instruct", help="model or deployment (%(default)s)")
     ingest.add_argument(
         "--endpoint",
@@ -67,8 +67,35 @@ def _task(text: str) -> Task:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command. Exit codes: 0 every file done, 1 some failed, 2 it could not start or go on (a missing path,
+    an output it cannot write, a bad option), 130 interrupted (Ctrl-C; what was finished is kept)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _ingest(args)
+    except (OSError, ValueError) as error:  # a missing path, an output that cannot be written, a bad ledger line
+        print(f"ingest: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"ingest: interrupted; what was finished is saved in {args.out}; run the same command to go on",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _ingest(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         if args.endpoint:
             llm = ChatAzureMultimodal(endpoint=args.endpoint, model=args.model)

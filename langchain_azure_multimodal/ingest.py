@@ -177,13 +177,15 @@ async def run_ingest(
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
     ledger, limiter = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm)
+    _check_output(ledger.path)
+    # Counting first keeps the progress bar's total (and finds a missing path before the output is touched); the
+    # work itself streams through a bounded queue to a fixed set of workers, so memory does not grow with the files.
+    total = sum(1 for _ in discover(paths))
     summary = Summary(cost=0.0 if prices else None)
     if retry_failed:
         summary.retried = ledger.drop_failed()
     done = ledger.done_for(task.name)
-    # Counting first keeps the progress bar's total; the work itself streams through a bounded queue to a fixed set
-    # of workers, so memory does not grow with the number of files.
-    bar = _progress(sum(1 for _ in discover(paths)), enabled=progress)
+    bar = _progress(total, enabled=progress)
     queue: asyncio.Queue[tuple[Path, str] | None] = asyncio.Queue(maxsize=2 * concurrency)
     own_output = ledger.path.resolve()
 
@@ -229,6 +231,13 @@ async def run_ingest(
         if bar is not None:
             bar.close()
     return summary
+
+
+def _check_output(path: Path) -> None:
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: the output is a folder; name a .jsonl file in it, e.g. {path / 'out.jsonl'}")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist; create it, or write elsewhere")
 
 
 def _count(summary: Summary, record: dict[str, Any], prices: Prices | None) -> None:

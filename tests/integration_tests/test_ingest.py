@@ -241,3 +241,47 @@ def test_tpm_counts_each_request_by_its_estimate(emulator: Emulator, tmp_path: P
     )  # fmt: skip
     assert (tight.done, tight.failed) == (0, 2)
     assert all("can never fit a limit of 50 tokens per 60 s" in r["error"] for r in lines_of(tmp_path / "b.jsonl"))
+
+
+def test_ctrl_c_keeps_what_is_finished_and_a_rerun_completes(emulator: Emulator, tmp_path: Path) -> None:
+    inputs = make_images(tmp_path / "in", 40)
+    emulator.inject(Fault.slow(0.1), times=100_000)
+    out = tmp_path / "out.jsonl"
+    command = cli_command(tmp_path / "in", out, emulator, "--concurrency", "2")
+    process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "interrupted; what was finished is saved in" in stderr and "Traceback" not in stderr
+    finished = lines_of(out)  # whole lines only: every one of them parses
+    assert 0 < len(finished) < len(inputs)
+    final = subprocess.run(command, env=CLI_ENV, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert f"{len(finished)} already done" in final.stdout
+    assert sorted(r["source"] for r in lines_of(out)) == sorted(str(p) for p in inputs)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing-folder"], "missing-folder: no such file or folder; check the path"),
+        (["{in}", "--out", "{tmp}/no/such/dir/out.jsonl"], "does not exist; create it, or write elsewhere"),
+        (["{in}", "--out", "{tmp}"], "the output is a folder; name a .jsonl file in it"),
+        (["{in}", "--rpm", "0"], "argument --rpm: expected a whole number of at least 1, got '0'"),
+        (["{in}", "--concurrency", "many"], "argument --concurrency: expected a whole number of at least 1"),
+    ],
+)
+def test_bad_command_lines_say_what_is_wrong_without_a_traceback(
+    emulator: Emulator, tmp_path: Path, args: list[str], message: str
+) -> None:
+    make_images(tmp_path / "in", 1)
+    filled = [a.format(**{"in": tmp_path / "in", "tmp": tmp_path}) for a in args]
+    command = [sys.executable, "-m", "langchain_azure_multimodal.cli", "ingest", *filled, "--task", "describe"]
+    if "--out" not in filled:
+        command += ["--out", str(tmp_path / "out.jsonl")]
+    command += ["--endpoint", emulator.endpoint, "--model", emulator.model, "--no-progress"]
+    run = subprocess.run(command, env=CLI_ENV, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.returncode == 2
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert len(emulator.requests) == 0  # refused before any network
