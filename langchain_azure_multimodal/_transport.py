@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import random
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -245,6 +246,8 @@ def client_kwargs(
     kwargs["use_env_settings"] = False
     if proxies := environment_proxies(settings.endpoint):
         kwargs["proxies"] = proxies
+    if not is_async and (bundle := os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")):
+        kwargs["connection_verify"] = bundle  # what requests' trust_env would have used to verify TLS
     user = dict(extra or {})
     theirs = user.pop("per_call_policies", None)
     if theirs is not None:

@@ -575,6 +575,21 @@ def test_client_kwargs_extra_is_merged_last_and_keeps_the_strip_policy() -> None
         client_kwargs(settings, max_retries=1, timeout=0, is_async=False)
 
 
+def test_client_kwargs_read_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp/ca.pem")
+    settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
+    sync = client_kwargs(settings, max_retries=1, timeout=1, is_async=False)
+    assert sync["use_env_settings"] is False and sync["proxies"] == {"https": "http://proxy.corp:3128"}
+    assert sync["connection_verify"] == "/etc/corp/ca.pem"  # requests' trust_env used it; it still applies
+    aio = client_kwargs(settings, max_retries=1, timeout=1, is_async=True)
+    assert "connection_verify" not in aio  # aiohttp never read REQUESTS_CA_BUNDLE
+    mine = client_kwargs(settings, max_retries=1, timeout=1, is_async=False, extra={"use_env_settings": True})
+    assert mine["use_env_settings"] is True  # the caller's choice wins
+
+
 def test_stream_error_is_an_azure_error() -> None:
     from azure.core.exceptions import AzureError
 
