@@ -132,10 +132,6 @@ class Ledger:
                     ) from None
                 yield record
 
-    def done_keys(self) -> set[str]:
-        """The keys of :meth:`done`."""
-        return set(self.done())
-
     def drop_failed(self) -> int:
         """Remove the failed items' lines, so a run does them again; returns how many went.
 

@@ -8,9 +8,9 @@ the order they arrived.
 
 The service counts a request when it *arrives*, which the client cannot see: a request sent first may arrive after
 one sent later. So a request sent through :meth:`RateLimiter.slot` counts from when it is let through until
-``window_s`` after its answer came back, and it must have arrived by then. Two requests counted that way are never
-closer at the service than they were here, which makes the limit hold where it is enforced. The SDK's own retries
-of a request (after a 429 or a 503) happen inside its slot and are not counted again.
+``window_s`` after its answer came back; it arrived somewhere in between, so any window of arrivals at the service
+holds only requests that were counted together here, and the limit holds where it is enforced. The SDK's own
+retries of a request (after a 429 or a 503) happen inside its slot and are not counted again.
 
 Example:
     >>> import asyncio
