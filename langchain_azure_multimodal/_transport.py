@@ -226,9 +226,8 @@ def client_kwargs(
         >>> from langchain_azure_multimodal.endpoints import resolve_endpoint
         >>> kwargs = client_kwargs(resolve_endpoint("https://r.openai.azure.com/openai/v1"), max_retries=2,
         ...                        timeout=30, is_async=False)
-        >>> sorted(kwargs)  # doctest: +NORMALIZE_WHITESPACE
-        ['connection_timeout', 'credential_scopes', 'per_call_policies', 'read_timeout', 'retry_policy',
-         'use_env_settings']
+        >>> kwargs["read_timeout"], kwargs["use_env_settings"], kwargs["credential_scopes"]
+        (30, False, ['https://ai.azure.com/.default'])
     """
     if timeout is not None and timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds (or None), got {timeout}")
