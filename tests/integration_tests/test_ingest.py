@@ -244,12 +244,14 @@ def test_tpm_counts_each_request_by_its_estimate(emulator: Emulator, tmp_path: P
 
 
 def test_ctrl_c_keeps_what_is_finished_and_a_rerun_completes(emulator: Emulator, tmp_path: Path) -> None:
-    inputs = make_images(tmp_path / "in", 40)
+    inputs = make_images(tmp_path / "in", 60)
     emulator.inject(Fault.slow(0.1), times=100_000)
     out = tmp_path / "out.jsonl"
     command = cli_command(tmp_path / "in", out, emulator, "--concurrency", "2")
     process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the first lines are written, however slow the machine is to start
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130
