@@ -366,11 +366,11 @@ def environment_proxies(endpoint: str) -> dict[str, str]:
 
     Example:
         >>> import os
-        >>> os.environ.update(HTTPS_PROXY="http://proxy.corp:3128", NO_PROXY="localhost,.internal")
-        >>> environment_proxies("https://r.openai.azure.com/openai/v1"), environment_proxies("https://a.internal/v1")
+        >>> from unittest import mock
+        >>> corporate = {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "localhost,.internal"}
+        >>> with mock.patch.dict(os.environ, corporate, clear=True):  # the caller's environment is left as it was
+        ...     environment_proxies("https://r.openai.azure.com/openai/v1"), environment_proxies("https://a.internal/v1")
         ({'https': 'http://proxy.corp:3128'}, {})
-        >>> for name in ("HTTPS_PROXY", "NO_PROXY"):
-        ...     del os.environ[name]
     """
     import netrc
     import urllib.request
