@@ -217,7 +217,7 @@ async def _load(
                     if scenario.streaming and not body.rstrip().endswith(DONE):
                         errors["stream without [DONE]"] += 1
                         continue
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 errors[type(error).__name__] += 1
                 continue
             latencies.append(clock() - began)

@@ -43,7 +43,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from urllib.parse import parse_qsl, quote, urlsplit
 
 __all__ = [
@@ -92,7 +92,7 @@ _AOAI_HOSTS = {
 }
 
 
-class EndpointKind(str, Enum):
+class EndpointKind(StrEnum):
     """The kinds of endpoint that speak the chat-completions protocol of ``azure-ai-inference``.
 
     Example:

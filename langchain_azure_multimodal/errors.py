@@ -14,8 +14,7 @@ Example:
 from __future__ import annotations
 
 import copy
-
-from typing_extensions import Self
+from typing import Self
 
 MEDIA_EXTRA_INSTALL = "pip install 'langchain-azure-multimodal[media]'"
 

@@ -178,7 +178,8 @@ def _block(kind: Kind, loaded: _Loaded, mime: str | None, extras: dict[str, Any]
 
 def _declared(loaded: _Loaded, detected: str) -> dict[str, str]:
     """``declared_mime_type`` when a data URL said something else than the bytes (which win)."""
-    return {"declared_mime_type": loaded.declared} if loaded.declared not in (None, detected) else {}
+    declared = loaded.declared
+    return {"declared_mime_type": declared} if declared is not None and declared != detected else {}
 
 
 def _known_mime(loaded: _Loaded, kind: Kind, missing: MediaExtraRequiredError) -> str:

@@ -120,14 +120,21 @@ def test_unknown_tasks_are_refused(text: str) -> None:
         Task.parse(text)
 
 
-def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:
-    inputs = make_images(tmp_path / "in", 120)
+@pytest.mark.parametrize(
+    ("kills", "files", "landed"),
+    [
+        pytest.param(4, 60, 2, id="4 kills"),
+        pytest.param(20, 120, 3, id="20 kills", marks=pytest.mark.slow),
+    ],
+)
+def test_resume_after_kill_9s(emulator: Emulator, tmp_path: Path, kills: int, files: int, landed: int) -> None:
+    inputs = make_images(tmp_path / "in", files)
     emulator.inject(Fault.slow(0.1), times=100_000)  # each answer takes a while, so kills land mid-run
     out = tmp_path / "out.jsonl"
     command = cli_command(tmp_path / "in", out, emulator, "--concurrency", "2")
-    chance = random.Random(20)
+    chance = random.Random(kills)
     progress = []
-    for _ in range(20):
+    for _ in range(kills):
         process = subprocess.Popen(command, env=CLI_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(chance.uniform(1.5, 2.5))
         process.send_signal(signal.SIGKILL)
@@ -140,7 +147,7 @@ def test_resume_after_20_kill_9s(emulator: Emulator, tmp_path: Path) -> None:
     assert sorted(r["source"] for r in records) == sorted(str(p) for p in inputs)
     assert all(r["status"] == "ok" for r in records)
     interrupted = [n for n in progress if 0 < n < len(inputs)]
-    assert len(interrupted) >= 3, progress  # the kills really landed part-way through the work
+    assert len(interrupted) >= landed, progress  # the kills really landed part-way through the work
     assert progress == sorted(progress)  # and no run lost what an earlier one had written
     assert "already done" in final.stdout
 
@@ -204,11 +211,11 @@ def test_retry_failed_does_the_failures_again_and_keeps_one_line_each(emulator: 
     assert len({r["sha256"] for r in records}) == 4
 
 
+@pytest.mark.slow  # a real minute: the limiter's logic is also tested on a fake clock in test_ratelimit.py
 def test_rpm_60_holds_at_the_service_through_the_command(emulator: Emulator, tmp_path: Path) -> None:
     # 70 files at 60 a minute: the first 60 go at once, the other 10 only once the first answers are a minute old.
     make_images(tmp_path / "in", 70)
     out = tmp_path / "out.jsonl"
-    began = time.monotonic()
     run = subprocess.run(
         cli_command(tmp_path / "in", out, emulator, "--rpm", "60", "--concurrency", "16"),
         env=CLI_ENV,
@@ -216,14 +223,12 @@ def test_rpm_60_holds_at_the_service_through_the_command(emulator: Emulator, tmp
         text=True,
         timeout=300,
     )
-    took = time.monotonic() - began
     assert run.returncode == 0, run.stderr
     arrivals = sorted(r.received_at for r in emulator.requests if r.path.endswith("/chat/completions"))
     assert len(arrivals) == 70 and len(lines_of(out)) == 70
     busiest = max(sum(1 for t in arrivals if start <= t < start + 60.0) for start in arrivals)
     assert busiest == 60  # the quota used in full, and never more, as the service counts (on arrival)
     assert arrivals[60] - arrivals[0] >= 60.0
-    assert took < 90  # it waited for the window, not much longer
 
 
 def test_tpm_counts_each_request_by_its_estimate(emulator: Emulator, tmp_path: Path) -> None:

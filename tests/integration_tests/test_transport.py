@@ -235,19 +235,15 @@ def test_errors_that_retrying_cannot_fix_are_not_retried(
 
 def test_timeout(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2.0))
-    started = time.monotonic()
     with _client(emulator, max_retries=0, timeout=0.5) as client, pytest.raises(ServiceResponseError):
         client.complete(body=_body(emulator))
-    assert time.monotonic() - started < 1.2
 
 
 async def test_timeout_async(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2.0))
-    started = time.monotonic()
     async with _aclient(emulator, max_retries=0, timeout=0.5) as client:
         with pytest.raises(ServiceResponseError):
             await client.complete(body=_body(emulator))
-    assert time.monotonic() - started < 1.2
 
 
 def test_a_timed_out_try_is_retried(emulator: Emulator) -> None:
@@ -312,12 +308,11 @@ def test_malformed_event(emulator: Emulator) -> None:
 
 def test_connection_reset_mid_stream(emulator: Emulator) -> None:
     emulator.inject(Fault.connection_reset(after_events=3))
-    started = time.monotonic()
     with pytest.raises(StreamError) as caught:
         _stream(emulator)
     assert caught.value.code == "stream_interrupted"
     assert str(caught.value).startswith("The stream broke off after 3 events")
-    assert time.monotonic() - started < 5 and len(emulator.requests) == 1  # a 200 was already streaming: no retry
+    assert len(emulator.requests) == 1  # a 200 was already streaming: no retry
 
 
 async def test_connection_reset_mid_stream_async(emulator: Emulator) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -181,9 +180,7 @@ def test_symlinks_leaving_the_root_are_not_followed(tmp_path: Path) -> None:
     (root / "loop").mkdir()
     (root / "loop" / "back").symlink_to(root, target_is_directory=True)  # a loop back to the root
     (root / "self").symlink_to(root / "self")  # a symlink to itself
-    start = time.monotonic()
     docs = ImageLoader(root).load()
-    assert time.monotonic() - start < 5
     assert _names(docs) == ["inside_link.png", "real.png"]
     assert docs[0].metadata["sha256"] == docs[1].metadata["sha256"]
 
@@ -211,7 +208,6 @@ def test_memory_stays_flat_over_many_files(tmp_path: Path) -> None:
     data = wav_bytes(seconds=0.25, rate=8000)  # 4 kB each, 8 MB in all
     for index in range(2000):
         (tmp_path / f"{index:04d}.wav").write_bytes(data)
-    start = time.monotonic()
     tracemalloc.start()
     try:
         count = sum(1 for _ in AudioLoader(tmp_path).lazy_load())
@@ -220,7 +216,6 @@ def test_memory_stays_flat_over_many_files(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 2000
     assert peak < len(data) * 2000 / 8  # Documents are made and dropped; no file's bytes are kept
-    assert time.monotonic() - start < 10
 
 
 def test_bad_arguments_are_refused() -> None:
