@@ -1,15 +1,13 @@
 """A RAG agent over a folder of images: describe each image, index the descriptions, answer with sources.
 
 1. A small folder of distinct images is made in a temp dir (two bar charts, a screenshot, a photo-like gradient).
-2. ``ImageDescriptionParser`` turns each image into a ``Document`` (its description, ``source`` = the file path),
-   and the documents go into LangChain's ``InMemoryVectorStore``.
+2. ``ImageLoader(folder).load_and_parse(ImageDescriptionParser(llm))`` turns each image into a ``Document`` (its
+   description, ``source`` = the file path), and the documents go into LangChain's ``InMemoryVectorStore``.
 3. An agent (``langchain.agents.create_agent``) gets a ``search_images`` tool that runs a similarity search and
    returns the hits' descriptions with their source paths; it answers from them.
 
-Embeddings: ``HashingEmbeddings`` below is a small but real embedding (hashed bag of words, L2-normalised), so the
-example needs no download. It stands in for a real embedding model: to use an Azure OpenAI embedding deployment,
-replace it with ``langchain_openai.AzureOpenAIEmbeddings(azure_deployment=..., ...)`` (any LangChain
-``Embeddings`` works); nothing else changes.
+Embeddings: ``HashingEmbeddings`` (``_embeddings.py``, which says how to use an Azure OpenAI embedding deployment
+instead) is a small but real embedding, so the example needs no download.
 
 Runs offline against the embedded emulator: ``python cookbook/rag_over_images.py``. The emulator describes what it
 received (format, size), so the query below names what it can tell apart; a real model describes the content.
@@ -17,50 +15,27 @@ received (format, size), so the query below names what it can tell apart; a real
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 import tempfile
 from pathlib import Path
 
+from _embeddings import HashingEmbeddings
 from _media import bar_chart_png
 from langchain.agents import create_agent
-from langchain_core.documents.base import Blob
-from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_core.vectorstores import InMemoryVectorStore
 from PIL import Image, ImageDraw
 
 from langchain_azure_multimodal import ChatAzureMultimodal
+from langchain_azure_multimodal.document_loaders import ImageLoader
 from langchain_azure_multimodal.emulator import Emulator
 from langchain_azure_multimodal.parsers import ImageDescriptionParser
 
 QUERY = "the jpeg screenshot"
 
 
-class HashingEmbeddings(Embeddings):
-    """Lowercase word tokens hashed (sha256) into ``dims`` buckets, L2-normalised: a stand-in embedding model."""
-
-    def __init__(self, dims: int = 256) -> None:
-        self.dims = dims
-
-    def _embed(self, text: str) -> list[float]:
-        vector = [0.0] * self.dims
-        for token in re.findall(r"[a-z0-9]+", text.lower()):
-            digest = hashlib.sha256(token.encode()).digest()
-            vector[int.from_bytes(digest[:4], "big") % self.dims] += 1.0 if digest[4] % 2 else -1.0
-        norm = math.sqrt(sum(value * value for value in vector)) or 1.0
-        return [value / norm for value in vector]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return [self._embed(text) for text in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._embed(text)
-
-
-def make_images(folder: Path) -> list[Path]:
+def make_images(folder: Path) -> None:
     """Four distinct images: a PNG bar chart, a smaller red one, a JPEG screenshot and a GIF gradient."""
     (folder / "sales_chart.png").write_bytes(bar_chart_png())
     red = Image.new("RGB", (480, 320), "white")
@@ -77,7 +52,6 @@ def make_images(folder: Path) -> list[Path]:
     gradient = Image.new("RGB", (300, 300))
     gradient.putdata([(x % 256, y % 256, 128) for y in range(300) for x in range(300)])
     gradient.save(folder / "sunset.gif")
-    return sorted(folder.iterdir())
 
 
 def main() -> None:
@@ -86,7 +60,8 @@ def main() -> None:
 
         # Index: image -> description Document (with its source path) -> vector store.
         parser = ImageDescriptionParser(llm, prompt="Describe this image for a search index.")
-        documents = [doc for path in make_images(Path(tmp)) for doc in parser.lazy_parse(Blob.from_path(path))]
+        make_images(Path(tmp))
+        documents = ImageLoader(tmp).load_and_parse(parser)
         store = InMemoryVectorStore(HashingEmbeddings())
         store.add_documents(documents)
         print(f"indexed {len(documents)} images: {', '.join(Path(doc.metadata['source']).name for doc in documents)}")

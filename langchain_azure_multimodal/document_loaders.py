@@ -10,18 +10,22 @@ never the file's bytes, so loading 100k files keeps memory flat; :func:`to_messa
   ``None``), ``size_bytes`` and ``sha256`` (not for URLs), ``width``/``height`` for images,
   ``duration_s``/``sample_rate``/``channels`` for audio, and ``detail`` when the ImageLoader was given one.
   In-memory bytes are kept on their Document as ``metadata["data"]`` (the caller holds them anyway); paths never.
-* A directory is walked in sorted order. ``recursive=True`` matches ``glob`` at any depth (like ``Path.rglob``),
-  ``recursive=False`` only in the top level. ``exclude`` holds fnmatch patterns matched against each name and its
-  path relative to the root; an excluded folder is not entered. Files whose extension is not an image (or audio)
-  type, e.g. ``notes.txt``, are skipped silently (logged at DEBUG); a file named explicitly is always inspected.
-* Symlinks (files or folders) whose target is outside the walked root are not followed (logged at INFO); those
-  inside are. A folder is entered once, so symlink loops end.
+* A directory is walked by :func:`~._walk.walk_folder`, the walk the ingest command uses too: sorted order;
+  ``recursive=True`` matches ``glob`` at any depth (like ``Path.rglob``), ``recursive=False`` only in the top
+  level; ``exclude`` holds fnmatch patterns matched against each name and its path relative to the root, and an
+  excluded folder is not entered; symlinks whose target is outside the root are not followed (logged at INFO), those
+  inside are, and a folder is entered once, so symlink loops end. Of the files found, those whose extension
+  :data:`~.profiles.MEDIA_TYPES_BY_EXTENSION` does not give the loader's kind (``notes.txt``; ``.webm``/``.mp4`` are
+  audio) are skipped silently (logged at DEBUG); a file named explicitly is always inspected.
 * A file that cannot be read (missing, permission denied, empty, truncated, not the right media) raises the typed
   :class:`~.errors.MediaError` naming the path and a fix with ``on_error="raise"`` (the default), or is skipped
   with a ``UserWarning`` carrying that message with ``on_error="skip"``.
 * URLs are kept as URLs, never fetched. Files are read one at a time, hashed, inspected (images fully decoded, so
   truncated files are caught) and dropped. ``alazy_load`` is natively async: a few files are read in worker
   threads at once, and Documents come out in the same order as ``lazy_load``.
+* ``loader.load_and_parse(parser)`` (and ``lazy_load_and_parse``, ``alazy_load_and_parse``) feeds the Documents to a
+  blob parser such as :class:`~.parsers.ImageDescriptionParser` through :func:`to_blob`; the parsed Documents keep
+  the loader's metadata.
 
 Example:
     >>> import io, pathlib, tempfile
@@ -45,35 +49,34 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import hashlib
 import logging
-import mimetypes
 import os
 import urllib.parse
 import warnings
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal, TypeAlias, Union
 
-from langchain_core.document_loaders import BaseLoader
+from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.documents import Document
+from langchain_core.documents.base import Blob
 
 from . import _audio, _images, parts
+from ._walk import check_walk_options, walk_folder
 from .errors import MediaError, MediaExtraRequiredError, MediaSourceError
-from .profiles import ImageDetail
+from .parsers import _MediaParser
+from .profiles import ImageDetail, MediaKind, media_kind_for_name, media_type_for_name
 
-__all__ = ["AudioLoader", "ImageLoader", "to_message_part"]
+__all__ = ["AudioLoader", "ImageLoader", "to_blob", "to_message_part"]
 
 logger = logging.getLogger(__name__)
 
 Item: TypeAlias = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 Sources: TypeAlias = Item | Sequence[Item]
 OnError = Literal["raise", "skip"]
-Kind = Literal["image", "audio"]
 
-_EXTRA_TYPES = {".weba": "audio/webm", ".opus": "audio/ogg", ".jfif": "image/jpeg", ".heif": "image/heif"}
 _WINDOW = 8  # files read at once by alazy_load
 
 
@@ -83,10 +86,7 @@ def to_message_part(doc: Document) -> dict[str, Any]:
     Raises :class:`~.errors.MediaSourceError` when the file is gone or changed since it was loaded.
     """
     meta = doc.metadata
-    kind, source = meta.get("kind"), meta.get("source")
-    if kind not in ("image", "audio") or not isinstance(source, str):
-        fix = "pass a Document made by ImageLoader or AudioLoader"
-        raise MediaSourceError("the Document has no 'kind'/'source' metadata", where=str(source), fix=fix)
+    kind, source = _kind_and_source(doc)
     detail = meta.get("detail")
     if "data" in meta:
         data: str | bytes = meta["data"]
@@ -103,8 +103,50 @@ def to_message_part(doc: Document) -> dict[str, Any]:
     return parts.audio_part(data, name=name)
 
 
+def to_blob(doc: Document) -> Blob:
+    """The ``Blob`` a blob parser reads for a Document from these loaders; nothing is read now.
+
+    A file becomes a path-backed Blob (the parser reads it), in-memory bytes a data Blob, and a URL a Blob with no
+    data whose ``path`` is the URL: this package's parsers send it as a URL (the image parser as an image URL the
+    service fetches; the audio parser refuses it, as cutting audio needs its bytes), and it is never fetched here.
+    The Blob's ``mimetype`` is the Document's ``mime_type`` and its ``metadata`` the Document's (less the bytes), so
+    the parsed Documents keep ``sha256``, ``width``, ``duration_s``, ``detail``... For a whole loader,
+    ``loader.lazy_load_and_parse(parser)`` does this for each Document.
+
+    Example:
+        >>> import io
+        >>> from PIL import Image
+        >>> png = io.BytesIO()
+        >>> Image.new("RGB", (64, 48), "teal").save(png, "PNG")
+        >>> [doc] = ImageLoader(png.getvalue(), detail="low").load()
+        >>> blob = to_blob(doc)
+        >>> blob.source, blob.mimetype, blob.as_bytes() == png.getvalue(), blob.metadata["detail"]
+        ('bytes[#0]', 'image/png', True, 'low')
+        >>> "data" in blob.metadata  # the bytes are the blob's data, not its metadata
+        False
+        >>> url = to_blob(ImageLoader("https://example.com/cat.jpg").load()[0])
+        >>> url.data, url.path, url.mimetype
+        (None, 'https://example.com/cat.jpg', 'image/jpeg')
+    """
+    _, source = _kind_and_source(doc)
+    metadata = {key: value for key, value in doc.metadata.items() if key != "data"}
+    mime = doc.metadata.get("mime_type")
+    if "data" in doc.metadata:
+        return Blob.from_data(doc.metadata["data"], mime_type=mime, metadata=metadata)
+    return Blob.from_path(source, mime_type=mime, guess_type=False, metadata=metadata)
+
+
+def _kind_and_source(doc: Document) -> tuple[MediaKind, str]:
+    meta = doc.metadata
+    kind, source = meta.get("kind"), meta.get("source")
+    if kind not in ("image", "audio") or not isinstance(source, str):
+        fix = "pass a Document made by ImageLoader or AudioLoader"
+        raise MediaSourceError("the Document has no 'kind'/'source' metadata", where=str(source), fix=fix)
+    return kind, source
+
+
 class _MediaLoader(BaseLoader):
-    _kind: Kind
+    _kind: MediaKind
 
     def __init__(
         self,
@@ -117,13 +159,12 @@ class _MediaLoader(BaseLoader):
     ) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+        check_walk_options(glob, exclude)
         if isinstance(sources, (str, bytes, bytearray, memoryview, os.PathLike)):
             self.sources: list[Item] = [sources]
         else:
             self.sources = list(sources)
         self.glob, self.recursive, self.exclude, self.on_error = glob, recursive, tuple(exclude), on_error
-        pattern = tuple(part for part in PurePosixPath(glob).parts if part != "**" or recursive)
-        self._pattern = pattern if not recursive or pattern[:1] == ("**",) else ("**", *pattern)
         self._extra: dict[str, Any] = {}
 
     def lazy_load(self) -> Iterator[Document]:
@@ -169,6 +210,43 @@ class _MediaLoader(BaseLoader):
         """Same as the module's :func:`to_message_part`."""
         return to_message_part(doc)
 
+    def load_and_parse(self, parser: BaseBlobParser) -> list[Document]:
+        """All of :meth:`lazy_load_and_parse` in a list."""
+        return list(self.lazy_load_and_parse(parser))
+
+    def lazy_load_and_parse(self, parser: BaseBlobParser) -> Iterator[Document]:
+        """``parser``'s Documents for each loaded Document (through :func:`to_blob`), in order, one file at a time.
+
+        Any ``BaseBlobParser`` works; a parser of this package that reads the other kind (an
+        ``AudioTranscriptionParser`` on an ``ImageLoader``) raises ``TypeError`` before any file is read.
+        ``on_error="skip"`` skips files that cannot be loaded; errors while parsing (the model's included) are raised.
+        """
+        self._check_parser(parser)
+        for doc in self.lazy_load():
+            yield from parser.lazy_parse(to_blob(doc))
+
+    async def alazy_load_and_parse(self, parser: BaseBlobParser) -> AsyncIterator[Document]:
+        """Like :meth:`lazy_load_and_parse`, natively async: files are read as in :meth:`alazy_load`, and this
+        package's parsers make their model calls concurrently (``aparse_many``, up to the parser's
+        ``max_concurrency``), in order. Another parser's ``parse`` runs in a worker thread, one blob at a time."""
+        self._check_parser(parser)
+        blobs = (to_blob(doc) async for doc in self.alazy_load())
+        if isinstance(parser, _MediaParser):
+            async for parsed in parser.aparse_many(blobs):
+                yield parsed
+            return
+        async for blob in blobs:
+            for parsed in await asyncio.to_thread(parser.parse, blob):
+                yield parsed
+
+    def _check_parser(self, parser: BaseBlobParser) -> None:
+        if not isinstance(parser, BaseBlobParser):
+            raise TypeError(f"parser must be a BaseBlobParser, not {type(parser).__name__}")
+        if isinstance(parser, _MediaParser) and parser._kind != self._kind:
+            what = f"{type(parser).__name__} reads {parser._kind}, and {type(self).__name__} loads {self._kind}"
+            fix = "pair ImageLoader with ImageDescriptionParser, AudioLoader with AudioTranscriptionParser"
+            raise TypeError(f"{what}; {fix}")
+
     def _failed(self, error: MediaError) -> None:
         if self.on_error == "raise":
             raise error
@@ -185,45 +263,17 @@ class _MediaLoader(BaseLoader):
             elif isinstance(source, (str, os.PathLike)):
                 path = Path(source)
                 if path.is_dir():
-                    for found in self._walk(path):
-                        yield lambda found=found: self._from_path(found)
+                    for found in walk_folder(path, glob=self.glob, recursive=self.recursive, exclude=self.exclude,
+                                             on_error=self._failed):  # fmt: skip
+                        if media_kind_for_name(found.name) == self._kind:
+                            yield lambda found=found: self._from_path(found)
+                        else:
+                            logger.debug("skipping %s: its extension is not an %s type", found, self._kind)
                 else:
                     yield lambda path=path: self._from_path(path)
             else:
                 what = f"cannot load from an object of type {type(source).__name__}"
                 raise TypeError(f"{what}; pass a path, a folder, an http(s) URL or bytes")
-
-    def _walk(self, root: Path) -> Iterator[Path]:
-        real_root = os.path.realpath(root)
-        yield from self._walk_dir(root, real_root, (), {real_root})
-
-    def _walk_dir(self, folder: Path, real_root: str, rel: tuple[str, ...], seen: set[str]) -> Iterator[Path]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-        except OSError as error:
-            fix = "make the folder readable by this process, or exclude it"
-            self._failed(MediaSourceError(f"cannot list the folder ({error.strerror})", where=str(folder), fix=fix))
-            return
-        for entry in entries:
-            child, path = (*rel, entry.name), Path(entry.path)
-            if any(fnmatch.fnmatch(entry.name, p) or fnmatch.fnmatch("/".join(child), p) for p in self.exclude):
-                continue
-            real = os.path.realpath(path)
-            if entry.is_symlink() and os.path.commonpath([real_root, real]) != real_root:
-                logger.info("not following %s: the symlink leaves %s", path, real_root)
-                continue
-            if _safe(entry.is_dir):
-                if self.recursive and real not in seen:  # a folder once: no loops, no duplicates
-                    seen.add(real)
-                    yield from self._walk_dir(path, real_root, child, seen)
-            elif not _safe(entry.is_file):
-                logger.debug("skipping %s: not a regular file (or a broken symlink)", path)
-            elif not _glob_match(self._pattern, child):
-                continue
-            elif not (_guess_type(entry.name) or "").startswith(f"{self._kind}/"):
-                logger.debug("skipping %s: its extension is not an %s type", path, self._kind)
-            else:
-                yield path
 
     def _from_path(self, path: Path) -> Document:
         loaded = _read(os.fspath(path), self._kind)
@@ -235,8 +285,9 @@ class _MediaLoader(BaseLoader):
         return self._document(data, label, label, {"data": data})
 
     def _from_url(self, url: str) -> Document:
-        mime = _guess_type(urllib.parse.urlsplit(url).path)
-        meta = {"source": url, "kind": self._kind, "mime_type": mime if (mime or "").startswith(self._kind) else None}
+        path = urllib.parse.urlsplit(url).path
+        mime = media_type_for_name(path) if media_kind_for_name(path) == self._kind else None
+        meta = {"source": url, "kind": self._kind, "mime_type": mime}
         return Document(page_content=url, metadata={**meta, **self._extra})
 
     def _document(self, data: bytes, source: str, label: str, kept: dict[str, Any]) -> Document:
@@ -303,7 +354,7 @@ class AudioLoader(_MediaLoader):
     _kind = "audio"
 
 
-def _read(path: str, kind: Kind) -> Any:
+def _read(path: str, kind: MediaKind) -> Any:
     """The file's bytes; the buffer is sized to the file (``read(limit)`` would reserve the 512 MiB guard)."""
     try:
         size = os.stat(path).st_size
@@ -312,26 +363,5 @@ def _read(path: str, kind: Kind) -> Any:
     return parts._read_path(path, None, kind, min(max(size, 1), parts._MAX_PART_BYTES))
 
 
-def _safe(test: Any) -> bool:
-    try:
-        return bool(test())
-    except OSError:  # a symlink loop
-        return False
-
-
 def _is_url(source: str) -> bool:
     return source[:8].lower().startswith(("http://", "https://"))
-
-
-def _guess_type(name: str) -> str | None:
-    return _EXTRA_TYPES.get(os.path.splitext(name)[1].lower()) or mimetypes.guess_type(name)[0]
-
-
-def _glob_match(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
-    """pathlib-style matching, segment by segment: ``**`` is any number of folders, other segments are fnmatch."""
-    if not pattern:
-        return not path
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_glob_match(rest, path[start:]) for start in range(len(path) + 1))
-    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_match(rest, path[1:])

@@ -2,9 +2,12 @@
 
 :class:`ImageDescriptionParser` turns each image blob into one ``Document`` whose text is the model's description;
 :class:`AudioTranscriptionParser` cuts each recording with :func:`~.parts.split_audio` and makes one ``Document``
-per segment, with ``start_s``/``end_s`` in its metadata. Both are LangChain ``BaseBlobParser`` objects, so they
-compose with ``GenericLoader`` (``GenericLoader(FileSystemBlobLoader(folder), parser)``) or a plain loop over
-``Blob.from_path``. Their async side is native (``ainvoke``): :meth:`~_MediaParser.alazy_parse` for one blob and
+per segment, with ``start_s``/``end_s`` in its metadata. Both are LangChain ``BaseBlobParser`` objects: they
+parse ``Blob`` objects (``Blob.from_path``, ``Blob.from_data``). For a folder, the loaders feed them directly:
+``ImageLoader(folder).load_and_parse(parser)`` (also ``lazy_load_and_parse`` and ``alazy_load_and_parse``), with the
+loader's metadata (``sha256``, ``width``, ``detail``...) kept on each document; :func:`~.document_loaders.to_blob`
+turns one loader Document into a Blob. A Document passed where a Blob belongs raises a ``TypeError`` that says so.
+Their async side is native (``ainvoke``): :meth:`~_MediaParser.alazy_parse` for one blob and
 :meth:`~_MediaParser.aparse_many` for many, with at most ``max_concurrency`` model calls in flight and documents
 yielded in input order.
 
@@ -32,7 +35,7 @@ import asyncio
 import os
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
@@ -41,6 +44,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from .parts import image_part, split_audio
+from .profiles import MediaKind
 
 __all__ = ["AudioTranscriptionParser", "ImageDescriptionParser"]
 
@@ -52,6 +56,9 @@ _Job = tuple[list[BaseMessage], dict[str, Any]]
 class _MediaParser(BaseBlobParser):
     """What both parsers share: the model, the concurrency bound and the answer-to-document step."""
 
+    #: What the parser reads, so that a loader of the other kind is refused before any file is read.
+    _kind: ClassVar[MediaKind]
+
     def __init__(self, model: BaseChatModel, *, max_concurrency: int) -> None:
         if max_concurrency < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
@@ -61,9 +68,14 @@ class _MediaParser(BaseBlobParser):
     def _jobs(self, blob: Blob) -> Iterator[_Job]:
         raise NotImplementedError
 
+    def _checked_jobs(self, blob: Blob) -> Iterator[_Job]:
+        if not isinstance(blob, Blob):
+            raise _not_a_blob(self, blob)
+        return self._jobs(blob)
+
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """The blob's documents, one model call at a time, made as they are iterated."""
-        for messages, metadata in self._jobs(blob):
+        for messages, metadata in self._checked_jobs(blob):
             yield self._document(self.model.invoke(messages), metadata)
 
     async def alazy_parse(self, blob: Blob) -> AsyncIterator[Document]:
@@ -82,7 +94,7 @@ class _MediaParser(BaseBlobParser):
 
         async def jobs() -> AsyncIterator[Callable[[], Awaitable[Document]]]:
             async for blob in _aiter(blobs):
-                for messages, metadata in self._jobs(blob):
+                for messages, metadata in self._checked_jobs(blob):
                     yield _bind(self._adocument, messages, metadata)
 
         async for document in _ordered(jobs(), limit):
@@ -110,12 +122,19 @@ class ImageDescriptionParser(_MediaParser):
     ``metadata`` holds the blob's metadata, ``source``, ``mime_type`` (from the bytes), ``filename``, ``width`` and
     ``height``, the answering ``model`` and the call's ``input_tokens``/``output_tokens``/``total_tokens``.
 
+    A blob without data whose path is an http(s) URL (what :func:`~.document_loaders.to_blob` makes of a URL) is sent
+    as a URL, for the service to fetch; it is never fetched here.
+
     Args:
         model: A chat model that takes images (a ``ChatAzureMultimodal`` or any LangChain chat model).
         prompt: The instruction sent with each image.
-        detail: The image ``detail`` (``"auto"``, ``"low"``, ``"high"``), or ``None`` for the model's default.
+        detail: The image ``detail`` (``"auto"``, ``"low"``, ``"high"``), or ``None`` for the model's default. A
+            blob's own ``metadata["detail"]`` (``ImageLoader(detail=...)`` puts it there) wins: it is the more
+            specific choice.
         max_concurrency: Model calls in flight at once on the async side.
     """
+
+    _kind = "image"
 
     def __init__(
         self,
@@ -131,7 +150,8 @@ class ImageDescriptionParser(_MediaParser):
 
     def _jobs(self, blob: Blob) -> Iterator[_Job]:
         name = _name(blob)
-        block = image_part(_source(blob), detail=self.detail, name=name)
+        detail = blob.metadata.get("detail") or self.detail
+        block = image_part(_source(blob), detail=detail, name=name)
         extras = block.get("extras", {})
         metadata = {
             **blob.metadata,
@@ -157,6 +177,8 @@ class AudioTranscriptionParser(_MediaParser):
         segment_seconds: The longest segment sent in one call.
         max_concurrency: Model calls in flight at once on the async side.
     """
+
+    _kind = "audio"
 
     def __init__(
         self,
@@ -197,6 +219,19 @@ def _source(blob: Blob) -> bytes | str:
     if blob.data is None and blob.path is not None:
         return os.fspath(blob.path)
     return blob.as_bytes()
+
+
+def _not_a_blob(parser: _MediaParser, given: object) -> TypeError:
+    what = f"{type(parser).__name__} parses Blobs, not {type(given).__name__} objects"
+    if isinstance(given, Document):
+        fix = (
+            "a loader's Document holds metadata, not the media: use loader.lazy_load_and_parse(parser) (or "
+            "load_and_parse, alazy_load_and_parse), or parse to_blob(doc) (from "
+            "langchain_azure_multimodal.document_loaders)"
+        )
+    else:
+        fix = "make one with Blob.from_path(path) or Blob.from_data(data, path=name)"
+    return TypeError(f"{what}; {fix}")
 
 
 def _name(blob: Blob) -> str | None:

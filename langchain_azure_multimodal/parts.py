@@ -12,8 +12,9 @@ from its current position), an http(s) URL (kept as a URL, never fetched), a ``d
 losslessly as PNG). One that cannot be read raises a :class:`~.errors.MediaError` saying what, where and the fix.
 
 Pillow and PyAV are the ``media`` extra. Without them a block is still built when its type is known anyway (a data
-URL's MIME type, a file name's extension; PCM WAV is read by the standard library), with ``extras["inspected"]``
-``False``; when it is not, :class:`~.errors.MediaExtraRequiredError` names the extra to install.
+URL's MIME type, a file name's extension in :data:`~.profiles.MEDIA_TYPES_BY_EXTENSION`; PCM WAV is read by the
+standard library), with ``extras["inspected"]`` ``False``; when it is not, :class:`~.errors.MediaExtraRequiredError`
+names the extra to install.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import base64
 import binascii
 import errno
 import io
-import mimetypes
 import os
 import re
 import sys
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
 
 from . import _audio, _images
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
-from .profiles import MEBIBYTE
+from .profiles import MEBIBYTE, media_type_for_name
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -184,7 +184,7 @@ def _declared(loaded: _Loaded, detected: str) -> dict[str, str]:
 
 def _known_mime(loaded: _Loaded, kind: Kind, missing: MediaExtraRequiredError) -> str:
     """Without the media extra, the type a data URL declares or the file name implies; else the extra's error."""
-    mime = loaded.declared or (mimetypes.guess_type(loaded.filename)[0] if loaded.filename else None)
+    mime = loaded.declared or (media_type_for_name(loaded.filename) if loaded.filename else None)
     if mime is None or not mime.startswith(f"{kind}/"):
         what = f"{missing.what}, and without it the {kind}'s type is not known (no {kind} MIME type or file extension)"
         raise MediaExtraRequiredError(what, where=loaded.where) from None

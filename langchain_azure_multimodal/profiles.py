@@ -19,8 +19,10 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from langchain_core.language_models import ModelProfile as LangChainModelProfile
@@ -52,6 +54,48 @@ IMAGE_MIME_ALIASES: Mapping[str, str] = {
     "gif": "gif",
     "webp": "webp",
 }
+
+MediaKind = Literal["image", "audio"]
+
+#: File extensions (lower case, with the dot) and the media type a file so named is taken to hold: only what this
+#: package's decoders read (Pillow with pillow-heif for images, PyAV for audio). Written out rather than asked of
+#: ``mimetypes``, whose answers come from the machine's ``/etc/mime.types`` and differ between machines. A name
+#: only chooses which files a folder walk picks up (and a URL's guessed type); the bytes decide what a file is.
+#: ``.webm`` and ``.mp4`` are audio: ``audio_part`` takes the sound of a browser or phone recording, and images
+#: never come in a video container.
+MEDIA_TYPES_BY_EXTENSION: Mapping[str, str] = MappingProxyType({
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
+    ".gif": "image/gif", ".webp": "image/webp", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
+    ".heic": "image/heic", ".heif": "image/heif", ".avif": "image/avif",
+    ".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".aac": "audio/aac",
+    ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".webm": "audio/webm",
+    ".weba": "audio/webm", ".aif": "audio/aiff", ".aiff": "audio/aiff",
+})  # fmt: skip
+
+
+def media_type_for_name(name: str) -> str | None:
+    """The media type :data:`MEDIA_TYPES_BY_EXTENSION` gives ``name``'s extension (any case), or ``None``.
+
+    ``name`` may be a bare file name, a path or a URL's path (not a whole URL with a query).
+
+    Example:
+        >>> media_type_for_name("IMG_0001.HEIC"), media_type_for_name("photos/memo.webm"), media_type_for_name("a.txt")
+        ('image/heic', 'audio/webm', None)
+    """
+    return MEDIA_TYPES_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
+
+
+def media_kind_for_name(name: str) -> MediaKind | None:
+    """``"image"`` or ``"audio"`` for a name :func:`media_type_for_name` knows, else ``None``.
+
+    Example:
+        >>> [media_kind_for_name(name) for name in ("chart.png", "call.mp4", "notes.txt", "archive")]
+        ['image', 'audio', None, None]
+    """
+    media_type = media_type_for_name(name)
+    if media_type is None:
+        return None
+    return "image" if media_type.startswith("image/") else "audio"
 
 
 def text_tokens(text: str) -> int:

@@ -25,6 +25,14 @@ EXPECTED = {
         "ChartData {'title': '', 'bars': [{'label': '', 'value': 0.0}]}",
         "response_format sent: ChartData",
     ],
+    "describe_image_folder.py": [
+        "described 3 images: chart.png, photo.jpg, sunset.gif",
+        "  chart.png: 640x400, sha256 ",
+        "detail=low, 134 tokens: [emulator:gpt-4o] Received 1 image: #1 png 512x320",
+        "detail sent: low\n",
+        "async: the same descriptions, in the same order",
+        "top hit for 'the gif image': sunset.gif",
+    ],
     "rag_over_images.py": [
         "indexed 4 images: app_screenshot.jpg, red_bars.png, sales_chart.png, sunset.gif",
         "tool call: search_images({'query': 'the jpeg screenshot'})",

@@ -13,12 +13,14 @@ from langchain_core.documents.base import Blob
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from langchain_azure_multimodal import ChatAzureMultimodal, image_part
+from langchain_azure_multimodal.document_loaders import AudioLoader, ImageLoader, to_blob
 from langchain_azure_multimodal.emulator import Emulator, RecordedRequest, ScriptedResponse
+from langchain_azure_multimodal.errors import MediaSourceError
 from langchain_azure_multimodal.parsers import AudioTranscriptionParser, ImageDescriptionParser
 from langchain_azure_multimodal.tools import describe_image_tool, translate_audio_tool
 from tests.conftest import API_KEY
 from tests.support.chat import completion, endpoint_of, model_on
-from tests.support.media import image_bytes, wav_bytes
+from tests.support.media import encoded_audio, image_bytes, wav_bytes
 
 EMULATOR = "[emulator:phi-4-multimodal-instruct]"
 SIZES = [(64, 48), (80, 60), (32, 32), (120, 90), (50, 70), (96, 64), (40, 30), (72, 72)]
@@ -83,10 +85,9 @@ def kinds_of(request: RecordedRequest) -> set[str]:
 # --- ImageDescriptionParser ------------------------------------------------------------------------------------
 
 
-def test_image_parser_composes_like_generic_loader(emulator: Emulator, image_folder: Path) -> None:
+def test_image_parser_parses_path_blobs(emulator: Emulator, image_folder: Path) -> None:
     llm = model_on(emulator)
     parser = ImageDescriptionParser(llm, prompt="Describe for search.", detail="low")
-    # What GenericLoader(FileSystemBlobLoader(folder, glob="*.png"), parser).lazy_load() does, without the dependency.
     docs = [doc for path in sorted(image_folder.glob("*.png")) for doc in parser.lazy_parse(Blob.from_path(path))]
 
     assert len(docs) == len(SIZES)
@@ -160,6 +161,128 @@ def test_parsers_refuse_a_bad_concurrency(emulator: Emulator) -> None:
         ImageDescriptionParser(model_on(emulator), max_concurrency=0)
     with pytest.raises(ValueError, match="segment_seconds"):
         AudioTranscriptionParser(model_on(emulator), segment_seconds=0)
+
+
+# --- loaders feeding the parsers --------------------------------------------------------------------------------
+
+
+def test_image_loader_load_and_parse_keeps_the_loader_metadata(emulator: Emulator, image_folder: Path) -> None:
+    (image_folder / "notes.txt").write_text("not an image")
+    loader = ImageLoader(image_folder, detail="low")
+    docs = loader.load_and_parse(ImageDescriptionParser(model_on(emulator), prompt="Describe for search."))
+
+    loaded = loader.load()
+    assert len(docs) == len(SIZES) == len(chat_posts(emulator))
+    for doc, source, (width, height) in zip(docs, loaded, SIZES, strict=True):
+        assert doc.page_content.startswith(f"{EMULATOR} Received 1 image: #1 png {width}x{height}")
+        assert doc.page_content.endswith('Last user text: "Describe for search."')
+        for key in ("source", "kind", "mime_type", "size_bytes", "sha256", "width", "height", "detail"):
+            assert doc.metadata[key] == source.metadata[key], key
+        assert doc.metadata["detail"] == "low" and doc.metadata["model"] == emulator.model
+        assert doc.metadata["filename"] == Path(source.metadata["source"]).name
+        assert doc.metadata["total_tokens"] == doc.metadata["input_tokens"] + doc.metadata["output_tokens"] > 0
+    # the loader's detail reached the wire, though the parser was given none
+    assert [r.body["messages"][0]["content"][1]["image_url"]["detail"] for r in chat_posts(emulator)] == ["low"] * 8
+
+
+def test_the_loader_detail_wins_over_the_parser_default(emulator: Emulator, image_folder: Path) -> None:
+    parser = ImageDescriptionParser(model_on(emulator), detail="high")
+    ImageLoader(image_folder / "img00.png", detail="low").load_and_parse(parser)
+    ImageLoader(image_folder / "img01.png").load_and_parse(parser)
+    assert [r.body["messages"][0]["content"][1]["image_url"]["detail"] for r in chat_posts(emulator)] == ["low", "high"]
+
+
+async def test_alazy_load_and_parse_runs_the_calls_concurrently_in_order(
+    counting: CountingModel, image_folder: Path
+) -> None:
+    loader = ImageLoader(image_folder)
+    parser = ImageDescriptionParser(counting, max_concurrency=3)
+    docs = [doc async for doc in loader.alazy_load_and_parse(parser)]
+
+    assert [doc.metadata["source"] for doc in docs] == [doc.metadata["source"] for doc in loader.load()]
+    assert [(doc.metadata["width"], doc.metadata["height"]) for doc in docs] == SIZES
+    assert all(f"png {w}x{h}" in doc.page_content for doc, (w, h) in zip(docs, SIZES, strict=True))
+    assert 2 <= TRACK["peak"] <= 3  # model calls overlapped, within the parser's bound
+    TRACK.update(peak=0)
+    assert [doc.page_content for doc in loader.lazy_load_and_parse(parser)] == [doc.page_content for doc in docs]
+    assert TRACK["peak"] == 0  # the sync path makes no async calls
+
+
+def test_bytes_and_urls_are_parsed_and_a_url_is_never_fetched(emulator: Emulator) -> None:
+    jpeg = image_bytes(40, 30, "JPEG")
+    docs = ImageLoader([jpeg, "https://example.com/photos/cat.jpg"]).load_and_parse(
+        ImageDescriptionParser(model_on(emulator))
+    )
+    assert [doc.metadata["source"] for doc in docs] == ["bytes[#0]", "https://example.com/photos/cat.jpg"]
+    assert docs[0].page_content.startswith(f"{EMULATOR} Received 1 image: #1 jpeg 40x30")
+    assert "data" not in docs[0].metadata and docs[0].metadata["sha256"]
+    assert docs[1].page_content.startswith(f"{EMULATOR} Received 1 image: #1 remote URL (remote, not fetched)")
+    assert docs[1].metadata["mime_type"] == "image/jpeg"  # the loader's guess from the name
+    urls = [part["image_url"]["url"] for r in chat_posts(emulator) for part in r.body["messages"][0]["content"][1:]]
+    assert urls[0].startswith("data:image/jpeg;base64,") and urls[1] == "https://example.com/photos/cat.jpg"
+
+
+def test_audio_loader_feeds_the_transcription_parser(emulator: Emulator, tmp_path: Path, long_wav: Path) -> None:
+    (tmp_path / "browser.webm").write_bytes(encoded_audio(seconds=2.0, fmt="webm", codec="libopus"))
+    docs = AudioLoader(tmp_path).load_and_parse(AudioTranscriptionParser(model_on(emulator), segment_seconds=30))
+
+    assert [(Path(d.metadata["source"]).name, d.metadata["segment"]) for d in docs] == [
+        ("browser.webm", 0),
+        ("call.wav", 0),
+        ("call.wav", 1),
+        ("call.wav", 2),
+    ]
+    webm, *call = docs
+    assert webm.metadata["kind"] == "audio" and webm.metadata["duration_s"] == pytest.approx(2.0, abs=0.1)
+    assert webm.metadata["mime_type"] == "audio/mpeg"  # the segment sent: Opus in WebM goes out as MP3
+    assert all(d.metadata["duration_s"] == 65.0 and d.metadata["sample_rate"] == 8000 for d in call)
+    assert [(d.metadata["start_s"], d.metadata["end_s"]) for d in call] == [(0.0, 30.0), (30.0, 60.0), (60.0, 65.0)]
+    assert all(d.page_content.startswith(f"{EMULATOR} Received 1 audio clip: #1 ") for d in docs)
+
+
+def test_an_audio_url_is_refused_by_the_transcription_parser(emulator: Emulator) -> None:
+    loader = AudioLoader("https://example.com/call.mp3")
+    with pytest.raises(MediaSourceError, match="a URL is never fetched"):
+        loader.load_and_parse(AudioTranscriptionParser(model_on(emulator)))
+    assert chat_posts(emulator) == []
+
+
+@pytest.mark.parametrize("how", ["parse", "lazy_parse", "aparse_many", "alazy_parse"])
+async def test_a_parser_given_a_document_says_what_to_do(emulator: Emulator, image_folder: Path, how: str) -> None:
+    [doc] = ImageLoader(image_folder / "img00.png").load()
+    parser = ImageDescriptionParser(model_on(emulator))
+
+    async def parse() -> list[Document]:
+        if how == "aparse_many":
+            return [d async for d in parser.aparse_many([doc])]  # type: ignore[list-item]
+        if how == "alazy_parse":
+            return [d async for d in parser.alazy_parse(doc)]  # type: ignore[arg-type]
+        return list(getattr(parser, how)(doc))
+
+    with pytest.raises(TypeError) as raised:
+        await parse()
+    message = str(raised.value)
+    assert message.startswith("ImageDescriptionParser parses Blobs, not Document objects")
+    assert "loader.lazy_load_and_parse(parser)" in message and "to_blob(doc)" in message
+    assert parser.parse(to_blob(doc))[0].metadata["source"] == doc.metadata["source"]  # which does work
+
+
+def test_a_parser_given_a_path_says_how_to_make_a_blob(emulator: Emulator, image_folder: Path) -> None:
+    path = image_folder / "img00.png"
+    with pytest.raises(TypeError, match=rf"not {type(path).__name__} objects; make one with Blob\.from_path\(path\)"):
+        ImageDescriptionParser(model_on(emulator)).parse(path)  # type: ignore[arg-type]
+
+
+async def test_a_parser_of_the_other_kind_is_refused_before_any_file_is_read(
+    emulator: Emulator, image_folder: Path, long_wav: Path
+) -> None:
+    audio_parser = AudioTranscriptionParser(model_on(emulator))
+    image_parser = ImageDescriptionParser(model_on(emulator))
+    with pytest.raises(TypeError, match="AudioTranscriptionParser reads audio, and ImageLoader loads image"):
+        ImageLoader(image_folder).load_and_parse(audio_parser)
+    with pytest.raises(TypeError, match="ImageDescriptionParser reads image, and AudioLoader loads audio"):
+        [doc async for doc in AudioLoader(long_wav).alazy_load_and_parse(image_parser)]
+    assert chat_posts(emulator) == []
 
 
 # --- AudioTranscriptionParser ------------------------------------------------------------------------------------

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+import mimetypes
 import os
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
+from langchain_core.documents.base import Blob
 from langchain_core.messages import HumanMessage
 
-from langchain_azure_multimodal.document_loaders import AudioLoader, ImageLoader, to_message_part
+from langchain_azure_multimodal.document_loaders import AudioLoader, ImageLoader, to_blob, to_message_part
 from langchain_azure_multimodal.errors import MediaDecodeError, MediaError, MediaSourceError
 from tests.support.media import encoded_audio, image_bytes, wav_bytes
 
@@ -108,6 +113,58 @@ def test_audio_loader_reads_wav_mp3_and_ogg(tmp_path: Path) -> None:
     for doc in docs:
         data = Path(doc.metadata["source"]).read_bytes()
         assert doc.metadata["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def recordings(tmp_path: Path) -> Path:
+    """The recordings people have: browser (WebM/Opus), phone (MP4 and M4A AAC), WhatsApp (Opus), and two images."""
+    _write(tmp_path / "browser.webm", encoded_audio(seconds=1.0, fmt="webm", codec="libopus"))
+    _write(tmp_path / "phone.mp4", encoded_audio(seconds=1.0, fmt="mp4", codec="aac"))
+    _write(tmp_path / "memo.m4a", encoded_audio(seconds=1.0, fmt="ipod", codec="aac"))
+    _write(tmp_path / "note.opus", encoded_audio(seconds=1.0, fmt="ogg", codec="libopus"))
+    _write(tmp_path / "radio.aac", encoded_audio(seconds=1.0, fmt="adts", codec="aac"))
+    _write(tmp_path / "take.flac", encoded_audio(seconds=1.0, fmt="flac", codec="flac"))
+    _write(tmp_path / "chart.png", image_bytes(20, 10, "PNG"))
+    _write(tmp_path / "scan.jfif", image_bytes(30, 20, "JPEG"))
+    _write(tmp_path / "notes.txt", b"not media")
+    return tmp_path
+
+
+def test_audio_loader_takes_webm_mp4_m4a_and_opus_from_a_folder(recordings: Path) -> None:
+    docs = AudioLoader(recordings).load()
+    assert _names(docs) == ["browser.webm", "memo.m4a", "note.opus", "phone.mp4", "radio.aac", "take.flac"]
+    mimes = {doc.page_content: doc.metadata["mime_type"] for doc in docs}  # from the bytes, as ever
+    assert mimes == {"browser.webm": "audio/webm", "memo.m4a": "audio/mp4", "note.opus": "audio/ogg",
+                     "phone.mp4": "audio/mp4", "radio.aac": "audio/aac", "take.flac": "audio/flac"}  # fmt: skip
+    assert all(doc.metadata["duration_s"] == pytest.approx(1.0, abs=0.1) for doc in docs)
+
+
+def test_image_loader_leaves_the_recordings_alone(recordings: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="langchain_azure_multimodal.document_loaders"):
+        docs = ImageLoader(recordings).load()
+    assert _names(docs) == ["chart.png", "scan.jfif"]
+    assert [doc.metadata["mime_type"] for doc in docs] == ["image/png", "image/jpeg"]
+    skipped = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+    assert skipped == sorted(f"skipping {recordings / name}: its extension is not an image type"
+                             for name in ("browser.webm", "memo.m4a", "note.opus", "notes.txt", "phone.mp4",
+                                          "radio.aac", "take.flac"))  # fmt: skip
+
+
+def test_the_machine_mime_types_do_not_decide(recordings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(*args: object, **kwargs: object) -> tuple[None, None]:
+        return None, None
+
+    monkeypatch.setattr(mimetypes, "guess_type", unknown)  # a machine whose mime.types knows nothing
+    assert _names(ImageLoader(recordings).load()) == ["chart.png", "scan.jfif"]
+    assert len(AudioLoader(recordings).load()) == 6
+    [image_url, audio_url] = ImageLoader("https://example.com/a.JFIF").load() + AudioLoader("http://x/b.weba").load()
+    assert (image_url.metadata["mime_type"], audio_url.metadata["mime_type"]) == ("image/jpeg", "audio/webm")
+
+
+def test_a_url_is_typed_by_the_table_for_its_own_kind_only() -> None:
+    urls = ["https://example.com/rec.webm", "https://example.com/clip.mp4?t=3", "https://example.com/page.html"]
+    assert [d.metadata["mime_type"] for d in AudioLoader(urls).load()] == ["audio/webm", "audio/mp4", None]
+    assert [d.metadata["mime_type"] for d in ImageLoader(urls).load()] == [None, None, None]
 
 
 @pytest.mark.parametrize(("loader", "name", "data"), [
@@ -218,7 +275,68 @@ def test_memory_stays_flat_over_many_files(tmp_path: Path) -> None:
     assert peak < len(data) * 2000 / 8  # Documents are made and dropped; no file's bytes are kept
 
 
+# --- to_blob and the loaders feeding parsers ---------------------------------------------------------------------
+
+
+def test_to_blob_of_a_file_is_path_backed_and_keeps_the_metadata(folder: Path) -> None:
+    [doc] = ImageLoader(folder / "a.png", detail="high").load()
+    blob = to_blob(doc)
+    assert (blob.data, blob.path, blob.source, blob.mimetype) == (None, str(folder / "a.png"), doc.metadata["source"],
+                                                                   "image/png")  # fmt: skip
+    assert blob.metadata == doc.metadata  # sha256, width, height, detail...
+    assert blob.as_bytes() == (folder / "a.png").read_bytes()
+
+
+def test_to_blob_of_bytes_holds_the_data_and_not_in_its_metadata() -> None:
+    wav = wav_bytes(seconds=0.25)
+    [doc] = AudioLoader([wav]).load()
+    blob = to_blob(doc)
+    assert (blob.data, blob.path, blob.source, blob.mimetype) == (wav, None, "bytes[#0]", "audio/wav")
+    assert "data" not in blob.metadata
+    assert blob.metadata == {key: value for key, value in doc.metadata.items() if key != "data"}
+
+
+def test_to_blob_of_a_url_carries_the_url_and_reads_nothing() -> None:
+    [doc] = ImageLoader("https://example.com/cat.png").load()
+    blob = to_blob(doc)
+    assert (blob.data, blob.path, blob.source, blob.mimetype) == (None, doc.metadata["source"], doc.metadata["source"],
+                                                                   "image/png")  # fmt: skip
+
+
+def test_to_blob_refuses_a_foreign_document() -> None:
+    with pytest.raises(MediaSourceError, match="ImageLoader or AudioLoader"):
+        to_blob(Document(page_content="hi", metadata={"source": "x.txt"}))
+
+
+class SizeParser(BaseBlobParser):
+    """Any blob parser: one Document per blob, with the size of what it read."""
+
+    def lazy_parse(self, blob: Blob) -> Iterator[Document]:
+        yield Document(page_content=f"{len(blob.as_bytes())} bytes", metadata={**blob.metadata, "parsed": True})
+
+
+async def test_any_blob_parser_is_fed_sync_and_async(folder: Path) -> None:
+    loader = ImageLoader(folder, exclude=["drafts"], detail="low")
+    docs = loader.load_and_parse(SizeParser())
+    assert [doc.metadata["source"] for doc in docs] == [doc.metadata["source"] for doc in loader.load()]
+    for doc in docs:
+        data = Path(doc.metadata["source"]).read_bytes()
+        assert doc.page_content == f"{len(data)} bytes" and doc.metadata["sha256"] == hashlib.sha256(data).hexdigest()
+        assert doc.metadata["parsed"] and doc.metadata["detail"] == "low" and "width" in doc.metadata
+    assert [doc async for doc in loader.alazy_load_and_parse(SizeParser())] == docs
+    assert list(loader.lazy_load_and_parse(SizeParser())) == docs
+
+
+def test_a_parser_must_be_a_blob_parser(folder: Path) -> None:
+    with pytest.raises(TypeError, match="parser must be a BaseBlobParser, not function"):
+        ImageLoader(folder).load_and_parse(lambda blob: [])  # type: ignore[arg-type]
+
+
 def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"exclude must be a sequence of patterns, not one string"):
+        ImageLoader("x.png", exclude="*.tmp")  # read as '*', '.', ... it would exclude every file
+    with pytest.raises(ValueError, match="glob is empty"):
+        AudioLoader("x.wav", glob="")
     with pytest.raises(ValueError, match="on_error"):
         ImageLoader("x.png", on_error="ignore")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="detail"):

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from langchain_azure_multimodal import _audio, _images
 from langchain_azure_multimodal.profiles import (
     DEFAULT_PROFILE,
+    MEDIA_TYPES_BY_EXTENSION,
     PROFILES,
     TileTokenRule,
     find_profile,
+    media_kind_for_name,
+    media_type_for_name,
     resolve_profile,
     text_tokens,
 )
+from tests.support.media import encoded_audio, image_bytes, wav_bytes
 
 
 def test_seed_worked_example_2048_by_4096() -> None:
@@ -90,3 +98,80 @@ def test_text_tokens_by_characters() -> None:
 
 def test_audio_tokens_by_duration() -> None:
     assert resolve_profile("phi-4-multimodal-instruct").audio_tokens(1.55) == 16
+
+
+# --- file names -> media types -------------------------------------------------------------------------------------
+
+
+def _heif() -> bytes:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    return image_bytes(16, 16, "HEIF")
+
+
+#: Real media for every extension in the table, made the way such files are (an .m4a is AAC in MP4, a .opus is Opus
+#: in Ogg, a .weba is Opus in WebM).
+MAKERS: dict[str, Callable[[], bytes]] = {
+    **dict.fromkeys([".jpg", ".jpeg", ".jpe", ".jfif"], lambda: image_bytes(16, 16, "JPEG")),
+    **{ext: (lambda fmt=fmt: image_bytes(16, 16, fmt)) for ext, fmt in
+       [(".png", "PNG"), (".gif", "GIF"), (".webp", "WEBP"), (".bmp", "BMP"), (".avif", "AVIF")]},
+    **dict.fromkeys([".tif", ".tiff"], lambda: image_bytes(16, 16, "TIFF")),
+    **dict.fromkeys([".heic", ".heif"], _heif),
+    ".wav": lambda: wav_bytes(0.2),
+    ".mp3": lambda: encoded_audio(0.2, "mp3", "libmp3lame"),
+    ".m4a": lambda: encoded_audio(0.2, "ipod", "aac"),
+    ".mp4": lambda: encoded_audio(0.2, "mp4", "aac"),
+    ".aac": lambda: encoded_audio(0.2, "adts", "aac"),
+    **dict.fromkeys([".ogg", ".oga", ".opus"], lambda: encoded_audio(0.2, "ogg", "libopus")),
+    ".flac": lambda: encoded_audio(0.2, "flac", "flac"),
+    **dict.fromkeys([".webm", ".weba"], lambda: encoded_audio(0.2, "webm", "libopus")),
+    **dict.fromkeys([".aif", ".aiff"], lambda: encoded_audio(0.2, "aiff", "pcm_s16be")),
+}  # fmt: skip
+
+
+def test_every_extension_in_the_table_has_real_media_below() -> None:
+    assert sorted(MAKERS) == sorted(MEDIA_TYPES_BY_EXTENSION)
+
+
+@pytest.mark.parametrize("extension", sorted(MEDIA_TYPES_BY_EXTENSION))
+def test_each_extension_names_what_the_decoders_read_it_as(extension: str) -> None:
+    data, named = MAKERS[extension](), MEDIA_TYPES_BY_EXTENSION[extension]
+    if media_kind_for_name(f"file{extension}") == "image":
+        read = _images.check_image(data, name=f"file{extension}").mime_type
+        assert read == ("image/heic" if named == "image/heif" else named)  # HEIF files hold HEIC-coded pictures
+    else:
+        assert _audio.inspect_audio(data, name=f"file{extension}").mime_type == named
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type", "kind"),
+    [
+        ("IMG_0001.HEIC", "image/heic", "image"),
+        ("photos/2024/cat.Jpeg", "image/jpeg", "image"),
+        ("/recordings/call.mp4", "audio/mp4", "audio"),
+        ("memo.webm", "audio/webm", "audio"),
+        ("note.opus", "audio/ogg", "audio"),
+        ("notes.txt", None, None),
+        ("page.svg", None, None),  # no decoder here reads it, whatever mime.types says
+        ("clip.mov", None, None),
+        (".png", None, None),  # a hidden file with no extension
+        ("folder.png/README", None, None),
+        ("", None, None),
+    ],
+)
+def test_names_are_typed_by_their_extension_only(name: str, media_type: str | None, kind: str | None) -> None:
+    assert (media_type_for_name(name), media_kind_for_name(name)) == (media_type, kind)
+
+
+def test_the_machine_mime_types_do_not_matter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def nothing_known(*args: object, **kwargs: object) -> tuple[None, None]:
+        return None, None
+
+    monkeypatch.setattr(mimetypes, "guess_type", nothing_known)
+    assert [media_type_for_name(name) for name in ("a.png", "b.jfif", "c.wav", "d.weba")] == [
+        "image/png",
+        "image/jpeg",
+        "audio/wav",
+        "audio/webm",
+    ]
