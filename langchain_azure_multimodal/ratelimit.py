@@ -1,4 +1,4 @@
-"""A limiter for a deployment's quota: requests per minute *and* tokens per minute, in any 60-second window.
+"""A limiter for a deployment's quota: requests per minute *and* tokens per minute, spread evenly over the minute.
 
 Azure deployments are throttled on both (the seeds: 200,000 tokens and 1,000 requests per minute). LangChain's
 ``InMemoryRateLimiter`` is a token bucket on requests per second only: it knows nothing of tokens, and a bucket lets
@@ -12,10 +12,17 @@ one sent later. So a request sent through :meth:`RateLimiter.slot` counts from w
 holds only requests that were counted together here, and the limit holds where it is enforced. The SDK's own
 retries of a request (after a 429 or a 503) happen inside its slot and are not counted again.
 
+The window log alone is not enough: Azure measures the rate over short windows (typically 1 or 10 seconds) and
+answers 429 once one holds more than its share of the minute's quota (``rpm / 60`` a second), so a limiter that lets
+the whole minute's budget through in its first second is refused. On top of the log, requests and tokens are
+therefore spread evenly, at ``rpm`` and ``tpm`` per ``window_s`` (virtual scheduling, as in GCRA): at most
+``burst_s`` seconds' share may go at once, and a request larger than that share goes alone once the pace has caught
+up, then holds back the next ones for its share. The log stays the hard guarantee; the pace keeps short windows even.
+
 Example:
     >>> import asyncio
     >>> async def main() -> int:
-    ...     limiter = RateLimiter(rpm=2, tpm=1000)
+    ...     limiter = RateLimiter(rpm=120, tpm=36_000)  # 2 requests and 600 tokens a second: both go at once
     ...     async with limiter.slot(tokens=300):
     ...         pass  # send the request here
     ...     await limiter.acquire(tokens=300)  # a request that counts from now on
@@ -28,18 +35,29 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 _MIN_WAIT_S = 0.001
+# A clock's float sums can land a hair short of a due time; waiting _MIN_WAIT_S more for that would push every later
+# request back when the pace is the limit, so the pace lets a request go this early.
+_EARLY_S = 1e-9
 
 
 class RateLimiter:
-    """Waits so that no ``window_s`` window holds more than ``rpm`` requests or ``tpm`` tokens (``None`` = no limit).
+    """Waits so that no ``window_s`` window holds more than ``rpm`` requests or ``tpm`` tokens (``None`` = no limit),
+    and spreads them evenly over the window: one request every ``window_s / rpm`` seconds, and tokens at
+    ``tpm / window_s`` a second.
 
-    ``clock`` and ``sleep`` are there for tests (a fake clock makes minutes instant).
+    ``burst_s`` is how far ahead of that even pace the limiter may run: at most ``burst_s`` seconds' share of the
+    requests (at least one) and of the tokens may go at once, and a request larger than that goes alone. The default,
+    ``None``, never runs ahead (each request waits for its own share), which keeps every 1 s and 10 s window within
+    its share of the quota (see bench/README.md, "Pacing"); ``1.0`` lets ``rpm / 60`` requests go together;
+    ``math.inf`` turns the pacing off and leaves the window log alone. ``clock`` and ``sleep`` are there for tests
+    (a fake clock makes minutes instant).
     """
 
     def __init__(
@@ -48,6 +66,7 @@ class RateLimiter:
         rpm: int | None = None,
         tpm: int | None = None,
         window_s: float = 60.0,
+        burst_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -56,7 +75,9 @@ class RateLimiter:
                 raise ValueError(f"{name} must be a whole number of at least 1, or None for no limit; got {value!r}")
         if window_s <= 0:
             raise ValueError(f"window_s must be positive, got {window_s}")
-        self.rpm, self.tpm, self.window_s = rpm, tpm, window_s
+        if burst_s is not None and not burst_s > 0:  # also refuses NaN, which would admit everything
+            raise ValueError(f"burst_s must be positive, or None (math.inf turns pacing off), got {burst_s}")
+        self.rpm, self.tpm, self.window_s, self.burst_s = rpm, tpm, window_s, burst_s
         self._clock, self._sleep = clock, sleep
         self._ended: deque[tuple[float, int]] = deque()  # (when it stopped being in flight, tokens), oldest first
         self._ended_tokens = 0
@@ -64,6 +85,24 @@ class RateLimiter:
         self._numbers = itertools.count()
         self._turn = asyncio.Lock()  # one waiter at a time: first come, first served
         self._slot_ended = asyncio.Event()
+        self._due = [-math.inf, -math.inf]  # theoretical arrival time of the next request, by requests and by tokens
+
+    def _paces(self, tokens: int) -> list[tuple[int, float]]:
+        """(dimension, seconds of the even pace this request uses) for each limited dimension."""
+        paces = []
+        if self.rpm is not None:
+            paces.append((0, self.window_s / self.rpm))
+        if self.tpm is not None:
+            paces.append((1, self.window_s * tokens / self.tpm))
+        return paces
+
+    def _pace_wait(self, paces: list[tuple[int, float]], now: float) -> float:
+        """Seconds until the even pace lets the request go (0 or less: it may go now)."""
+        # Running ahead by up to burst_s is allowed; a request whose own share is larger could never fit that, so it
+        # goes once the pace has caught up and the ones after it wait for its share.
+        burst = self.burst_s
+        return max((self._due[dim] - (0.0 if burst is None else max(0.0, burst - cost)) - now for dim, cost in paces),
+                   default=0.0)  # fmt: skip
 
     def _forget_old(self, now: float) -> None:
         while self._ended and self._ended[0][0] <= now - self.window_s:
@@ -108,16 +147,22 @@ class RateLimiter:
             while True:
                 now = self._clock()
                 self._forget_old(now)
-                if self._fits(tokens):
+                paces = self._paces(tokens)
+                pace_wait = self._pace_wait(paces, now)
+                fits = self._fits(tokens)
+                if fits and pace_wait <= _EARLY_S:
+                    for dim, cost in paces:
+                        self._due[dim] = max(self._due[dim], now) + cost
                     number = next(self._numbers)
                     self._in_flight[number] = tokens
                     return number
-                wait = self._wait_for(tokens, now)
+                # Whoever holds the turn waits for both the window and the pace, so nobody behind it can pass.
+                wait = 0.0 if fits else self._wait_for(tokens, now)
                 if wait is None:
                     self._slot_ended.clear()
                     await self._slot_ended.wait()
                 else:
-                    await self._sleep(wait)
+                    await self._sleep(max(_MIN_WAIT_S, wait, pace_wait))
 
     def _end(self, number: int) -> None:
         tokens = self._in_flight.pop(number)
