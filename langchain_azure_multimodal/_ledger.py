@@ -1,10 +1,15 @@
-"""Ingest's files: finding the inputs, hashing them, and the output JSONL that is also the record of what is done.
+"""Ingest's output file, which is also the record of what is done.
 
-Every finished item is one line keyed by its content's SHA-256 and the task. Lines reach the file through
-:class:`LedgerWriter`, which writes the lines finished in each 50 ms with one ``O_APPEND`` write and one ``fsync``,
-in a thread, so that neither the event loop nor a worker waits for the disk and a fast run does not pay one
-``fsync`` per item. A crash (``kill -9`` included) can only leave a half-written last line, which
-:meth:`Ledger.done` cuts off before the next run reads the file.
+The first line is the run's identity (``{"ingest_run": {...}}``: endpoint, model, task, prompt, options, package
+version); every other line is the result for one input file, keyed by the file's resolved ``path`` and carrying
+the SHA-256 of the content it answered for. Lines reach the file through :class:`LedgerWriter`, which writes the
+lines finished in each 50 ms with one ``O_APPEND`` write and one ``fsync``, in a thread, so that neither the event
+loop nor a worker waits for the disk and a fast run does not pay one ``fsync`` per item. A crash (``kill -9``
+included) can only leave a half-written last line, which :meth:`Ledger.index` cuts off before the next run reads
+the file.
+
+When a file's content changes between runs its new result is appended, and the older line is superseded: readers
+take the last line of each path, and :meth:`Ledger.compact` removes the older ones.
 """
 
 from __future__ import annotations
@@ -13,51 +18,13 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 _READ_CHUNK = 1 << 20
-
-
-def discover(paths: Sequence[str | os.PathLike[str]]) -> Iterator[Path]:
-    """The files named, and the regular files under the folders named, in sorted order.
-
-    A symlink under a folder is followed only when its target is a file inside that folder; symlinked folders are
-    not entered.
-
-    Example:
-        >>> import tempfile
-        >>> root = Path(tempfile.mkdtemp())
-        >>> (root / "b").mkdir(); (root / "b" / "x.png").write_bytes(b"x"); (root / "a.png").write_bytes(b"a")
-        1
-        1
-        >>> [str(p.relative_to(root)) for p in discover([root])]
-        ['a.png', 'b/x.png']
-    """
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            yield from _walk(path, path.resolve())
-        elif path.is_file():
-            yield path
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder; check the path")
-
-
-def _walk(folder: Path, root: Path) -> Iterator[Path]:
-    with os.scandir(folder) as listing:
-        entries = sorted(listing, key=lambda entry: entry.name)
-    for entry in entries:
-        if entry.is_symlink():
-            # Only links need resolving: walking by real directories keeps everything else inside the root.
-            target = Path(entry.path).resolve()
-            if target.is_relative_to(root) and target.is_file():
-                yield Path(entry.path)
-        elif entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), root)
-        elif entry.is_file(follow_symlinks=False):
-            yield Path(entry.path)
+HEADER_KEY = "ingest_run"
 
 
 def sha256_of(path: Path) -> str:
@@ -69,93 +36,164 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def record_key(sha256: str, task: str) -> str:
-    """The key an item is known by in the ledger: the same content under the same task is the same item."""
-    return f"{sha256}:{task}"
+@dataclass
+class LedgerIndex:
+    """What a run needs to know of the file, at a few dozen bytes per line (no texts).
+
+    ``by_path`` maps each resolved path to ``(content digest, finished ok)`` from its last line; ``answer_at`` maps
+    a content digest to the offset of a line that answered it ok, so a copy of that content is answered from the
+    file; ``superseded`` counts older lines of a path that a later line replaced.
+    """
+
+    identity: dict[str, Any] | None = None
+    by_path: dict[str, tuple[bytes, bool]] = field(default_factory=dict)
+    answer_at: dict[bytes, int] = field(default_factory=dict)
+    superseded: int = 0
 
 
 class Ledger:
-    """The output file: which items are done, and how lines are added and failures dropped.
+    """The output file: its identity, which files are done, and how lines are added, replaced and dropped.
 
     Example:
         >>> import tempfile
         >>> ledger = Ledger(Path(tempfile.mkdtemp()) / "out.jsonl")
+        >>> ledger.start({"model": "gpt-4o", "task": "describe"})
         >>> ok, bad = "ab" * 32, "cd" * 32  # the SHA-256 of each file's content
-        >>> ledger.append({"sha256": ok, "task": "describe", "status": "ok", "text": "A red square."})
-        >>> ledger.append({"sha256": bad, "task": "describe", "status": "error", "error": "MediaDecodeError: ..."})
-        >>> ledger.done_for("describe") == {bytes.fromhex(ok): True, bytes.fromhex(bad): False}
-        True
-        >>> ledger.drop_failed(), list(ledger.done_for("describe")) == [bytes.fromhex(ok)]
-        (1, True)
+        >>> ledger.append({"path": "/in/a.png", "sha256": ok, "status": "ok", "text": "A red square."})
+        >>> ledger.append({"path": "/in/b.png", "sha256": bad, "status": "error", "error": "MediaDecodeError: ..."})
+        >>> index = ledger.index()
+        >>> index.identity, index.by_path["/in/b.png"] == (bytes.fromhex(bad), False)
+        ({'model': 'gpt-4o', 'task': 'describe'}, True)
+        >>> ledger.compact(drop_failed=True), sorted(ledger.index().by_path)
+        (1, ['/in/a.png'])
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
 
+    def start(self, identity: dict[str, Any]) -> None:
+        """Write the identity line of a new (empty or missing) file, durably."""
+        if self.path.exists() and self.path.stat().st_size:
+            raise FileExistsError(f"{self.path}: already started")
+        self.append({HEADER_KEY: identity})
+
+    def index(self) -> LedgerIndex:
+        """Read the whole file once: its identity and each path's last result. A half-written last line (from a
+        crash) is cut off first; a line that is not an ingest record is named in a ``ValueError``."""
+        index = LedgerIndex()
+        for number, offset, record in self._lines():
+            if number == 1:
+                index.identity = record[HEADER_KEY]
+                continue
+            digest, ok = bytes.fromhex(record["sha256"]), record["status"] == "ok"
+            index.superseded += record["path"] in index.by_path
+            index.by_path[record["path"]] = (digest, ok)
+            if ok:
+                index.answer_at.setdefault(digest, offset)
+        return index
+
+    def read_at(self, offset: int) -> dict[str, Any]:
+        """The record of the line that starts at ``offset`` (from :attr:`LedgerIndex.answer_at`)."""
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            record: dict[str, Any] = json.loads(handle.readline())
+            return record
+
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every complete line's record, read one line at a time."""
+        """The result of each file, one record per path (its last line), in file order; read in two passes, so
+        memory holds line numbers, not texts."""
+        last: dict[str, int] = {}
+        for number, record in self._complete_lines():
+            if HEADER_KEY not in record:
+                last[record["path"]] = number
+        wanted = set(last.values())
+        for number, record in self._complete_lines():
+            if number in wanted:
+                yield record
+
+    def _complete_lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
         if not self.path.exists():
             return
         with self.path.open("rb") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, start=1):
                 if line.endswith(b"\n"):
-                    yield json.loads(line)
+                    yield number, json.loads(line)
 
-    def done(self) -> dict[str, str]:
-        """Each complete line's key and status (``ok`` or ``error``); a half-written last line (from a crash) is cut
-        off first."""
-        return {record_key(record["sha256"], record["task"]): record.get("status", "ok") for record in self._lines()}
-
-    def done_for(self, task: str) -> dict[bytes, bool]:
-        """The task's items as ``{sha256 digest: finished ok}``: what a run needs to skip what is done, at about
-        half the memory of :meth:`done` (a 32-byte digest per item, not a 70-character key and a status)."""
-        return {bytes.fromhex(r["sha256"]): r.get("status", "ok") == "ok" for r in self._lines() if r["task"] == task}
-
-    def _lines(self) -> Iterator[dict[str, Any]]:
+    def _lines(self) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """``(line number, offset, record)`` for each complete line, checked; cuts off a half-written last line."""
         if not self.path.exists():
             return
-        complete = 0
+        offset = 0
         with self.path.open("r+b") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.endswith(b"\n"):
-                    handle.truncate(complete)
+                    handle.truncate(offset)
                     return
-                complete += len(line)
-                try:
-                    record = json.loads(line)
-                    if not isinstance(record.get("task"), str) or len(bytes.fromhex(record.get("sha256"))) != 32:
-                        raise ValueError("no task, or no SHA-256 of the content")
-                except (ValueError, TypeError, AttributeError) as error:
-                    raise ValueError(
-                        f"{self.path}, line {number}: not an ingest record ({error}); this file is the record of "
-                        "what is done, so remove or fix that line, or write to a new --out file"
-                    ) from None
-                yield record
+                yield number, offset, self._checked(line, number)
+                offset += len(line)
 
-    def drop_failed(self) -> int:
-        """Remove the failed items' lines, so a run does them again; returns how many went.
+    def _checked(self, line: bytes, number: int) -> dict[str, Any]:
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            if number == 1:
+                if not isinstance(record.get(HEADER_KEY), dict):
+                    raise ValueError("no run identity on the first line")
+            elif not isinstance(record.get("path"), str) or len(bytes.fromhex(record["sha256"])) != 32:
+                raise ValueError("no path, or no SHA-256 of the content")
+            return record
+        except (ValueError, TypeError, KeyError) as error:
+            fix = (
+                "pass --restart to start it afresh (the old file is kept beside it), or write to a new --out file"
+                if number == 1
+                else "this file is the record of what is done, so remove or fix that line, or write to a new --out"
+            )
+            raise ValueError(f"{self.path}, line {number}: not an ingest record ({error}); {fix}") from None
+
+    def compact(self, *, drop_failed: bool = False) -> int:
+        """Remove the lines a later line of the same path replaced, and with ``drop_failed`` the failed files'
+        lines (so a run does them again); returns how many failed lines went.
 
         The kept lines go to a new file that replaces the old one in one step (``os.replace``): a crash leaves
         either the old file or the new one, never a mix.
         """
         if not self.path.exists():
             return 0
-        self.done()  # cuts a half-written last line
-        dropped = 0
-        staging = self.path.with_name(self.path.name + ".retry-tmp")
+        last: dict[str, int] = {}
+        for number, _, record in self._lines():  # also cuts a half-written last line
+            if number > 1:
+                last[record["path"]] = number
+        dropped = removed = 0
+        staging = self.path.with_name(self.path.name + ".compact-tmp")
         with self.path.open("rb") as source, staging.open("wb") as kept:
-            for line in source:
-                if json.loads(line).get("status") == "ok":
-                    kept.write(line)
-                else:
+            for number, line in enumerate(source, start=1):
+                record = json.loads(line)
+                if number > 1 and last[record["path"]] != number:
+                    removed += 1
+                elif number > 1 and drop_failed and record["status"] != "ok":
                     dropped += 1
+                else:
+                    kept.write(line)
             kept.flush()
             os.fsync(kept.fileno())
-        if dropped:
+        if dropped or removed:
             os.replace(staging, self.path)
         else:
             staging.unlink()
         return dropped
+
+    def set_aside(self) -> Path | None:
+        """Move the file out of the way (to ``<name>.<n>.bak``, the first free ``n``) so a run starts afresh;
+        returns where it went, or ``None`` when there was nothing to keep."""
+        if not self.path.exists():
+            return None
+        for number in range(1, 10_000):
+            backup = self.path.with_name(f"{self.path.name}.{number}.bak")
+            if not backup.exists():
+                os.replace(self.path, backup)
+                return backup
+        raise FileExistsError(f"{self.path}: 9,999 backups exist beside it; remove some")
 
     def append(self, record: dict[str, Any]) -> None:
         """One line, one write, on disk before it returns (the blocking form of :class:`LedgerWriter`)."""
@@ -166,7 +204,7 @@ class Ledger:
             os.close(descriptor)
 
     def writer(
-        self, *, interval_s: float = 0.05, on_disk: Callable[[dict[str, Any]], None] | None = None
+        self, *, interval_s: float = 0.05, on_disk: Callable[[dict[str, Any], int], None] | None = None
     ) -> LedgerWriter:
         """A :class:`LedgerWriter` that groups lines into few writes; use it as ``async with ledger.writer() as w``."""
         return LedgerWriter(self.path, interval_s=interval_s, on_disk=on_disk)
@@ -176,13 +214,18 @@ class LedgerWriter:
     """Adds lines for many concurrent tasks without making them wait for the disk.
 
     :meth:`append` queues a record and returns at once. Every ``interval_s`` the queued lines go out together, in one
-    ``O_APPEND`` write and one ``fsync`` run in a thread, and then ``on_disk`` is called with each record: only then
-    does an item count as done. A run that dies loses at most the lines of the last interval, which nobody counted
-    yet, and the next run does those items again. Leaving the ``async with`` block writes what is still queued.
+    ``O_APPEND`` write and one ``fsync`` run in a thread, and then ``on_disk`` is called with each record and the
+    offset its line starts at: only then does an item count as done. A run that dies loses at most the lines of the
+    last interval, which nobody counted yet, and the next run does those items again. Leaving the ``async with``
+    block writes what is still queued.
     """
 
     def __init__(
-        self, path: Path, *, interval_s: float = 0.05, on_disk: Callable[[dict[str, Any]], None] | None = None
+        self,
+        path: Path,
+        *,
+        interval_s: float = 0.05,
+        on_disk: Callable[[dict[str, Any], int], None] | None = None,
     ) -> None:
         self._path = path
         self._interval_s = interval_s
@@ -227,19 +270,24 @@ class LedgerWriter:
             if not self._closing:
                 await asyncio.sleep(self._interval_s)  # let more lines join this write
             batch, self._queued = self._queued, []
-            await asyncio.to_thread(_write_durably, self._descriptor, b"".join(_line(record) for record in batch))
+            lines = [_line(record) for record in batch]
+            end = await asyncio.to_thread(_write_durably, self._descriptor, b"".join(lines))
             if self._on_disk is not None:
-                for record in batch:
-                    self._on_disk(record)
+                offset = end - sum(map(len, lines))  # only this writer appends while the run holds the lock
+                for record, line in zip(batch, lines, strict=True):
+                    self._on_disk(record, offset)
+                    offset += len(line)
 
 
 def _line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
-def _write_durably(descriptor: int | None, data: bytes) -> None:
+def _write_durably(descriptor: int | None, data: bytes) -> int:
+    """Write all of ``data`` at the end of the file and ``fsync``; returns the file's size after it."""
     assert descriptor is not None
     view = memoryview(data)
     while view:  # a regular file takes the whole write, short of a full disk; be exact anyway
         view = view[os.write(descriptor, view) :]
     os.fsync(descriptor)
+    return os.lseek(descriptor, 0, os.SEEK_CUR)

@@ -1,6 +1,6 @@
-"""Typed errors for media that cannot be sent: each says what was wrong, where, and how to fix it.
+"""Typed errors: each says what was wrong, where, and how to fix it.
 
-All are ``ValueError`` subclasses raised before any network call. ``where`` names the place in the request
+The media errors are ``ValueError`` subclasses raised before any network call. ``where`` names the place in the request
 (``messages[1].content[2]``) or the source (a file name), ``fix`` says what to do instead.
 
 Example:
@@ -19,8 +19,8 @@ from typing import Self
 MEDIA_EXTRA_INSTALL = "pip install 'langchain-azure-multimodal[media]'"
 
 
-class MediaError(ValueError):
-    """Base of the media errors; ``what``, ``where`` and ``fix`` are also attributes."""
+class _Explained(Exception):  # noqa: N818 - a base, never raised itself
+    """``what``, ``where`` and ``fix``, kept as attributes and written as one sentence."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
         self.what, self.where, self.fix = what, where, fix
@@ -29,6 +29,10 @@ class MediaError(ValueError):
     def _text(self) -> str:
         text = f"{self.where}: {self.what}" if self.where else self.what
         return f"{text}. Fix: {self.fix}." if self.fix else f"{text}."
+
+
+class MediaError(_Explained, ValueError):
+    """Base of the media errors; ``what``, ``where`` and ``fix`` are also attributes."""
 
     def placed(self, where: str) -> Self:
         """A copy that says where in the request the media is (keeping the source it named, if any).
@@ -64,3 +68,34 @@ class MediaValidationError(MediaError):
     def __init__(self, what: str, *, where: str | None = None, limit: str | None = None, fix: str | None = None):
         self.limit = limit
         super().__init__(what, where=where, fix=fix)
+
+
+class IngestRefusedError(_Explained, RuntimeError):
+    """An ingest run that cannot start, or cannot go on, for a reason no input file can fix (the command exits 2).
+
+    Example:
+        >>> str(RunIdentityError("it holds results of model 'phi-4' and this run asks 'gpt-4o'", where="out.jsonl",
+        ...                      fix="write to a new --out, or pass --restart"))
+        "out.jsonl: it holds results of model 'phi-4' and this run asks 'gpt-4o'. Fix: write to a new --out, or pass --restart."
+    """  # noqa: E501 - the doctest output is one line
+
+
+class OutputLockedError(IngestRefusedError):
+    """Another run holds the output's lock; ``pid`` is its process id when it could be read."""
+
+    def __init__(self, output: object, pid: int | None) -> None:
+        self.pid = pid
+        holder = f"another ingest run (pid {pid})" if pid else "another ingest run"
+        super().__init__(
+            f"{holder} is writing to this output",
+            where=str(output),
+            fix="wait for that run to finish, or write to another --out",
+        )
+
+
+class RunIdentityError(IngestRefusedError):
+    """The output holds results of another question (endpoint, model, task, prompt, options) than this run asks."""
+
+
+class EndpointRefusedError(IngestRefusedError):
+    """The endpoint, the key, the deployment or the model cannot serve the run: sign-in, 401/403/404, media."""

@@ -1,64 +1,113 @@
 """Batch ingest: describe images, or transcribe or translate audio, for whole folders, and survive any crash.
 
-The output JSONL file is also the ledger. Each finished item is one line, keyed by the content's SHA-256 and the
-task, and on disk (``O_APPEND`` write, ``fsync``) before the item counts as done. A run that dies (``kill -9``
-included) leaves at most one half-written last line. The next run cuts that line off, skips every item already in the
-file, and does the rest, so no item is lost and none is written twice. An item that fails is recorded with its
-error, and the run goes on; a failed item counts as done until a run with ``retry_failed=True`` (``--retry-failed``)
-removes its line and does it again.
+The output JSONL file is also the record of what is done. Its first line is the run's *identity*: the endpoint (kind
+and host), the model, the task and its prompt, the image detail, the normalisation and generation options, and the
+package version. Every other line is one input file's result, keyed by its resolved path, naming the model and
+endpoint that answered, and on disk (``O_APPEND`` write, ``fsync``) before the file counts as done.
+
+- A rerun with the same identity resumes: it cuts off a half-written last line (a ``kill -9`` leaves at most one),
+  skips every file already in the output, and does the rest, so none is lost and none is written twice. A file
+  whose content changed since is done again, and its new line replaces the old one.
+- A run with another identity on the same output stops before any request with :class:`RunIdentityError`, saying
+  what differs; ``restart=True`` moves the old file aside (``<name>.<n>.bak``) and starts afresh.
+- Identical content under two names is asked once; each file still gets its own line (``reused_from`` names the
+  file whose answer it shares).
+- One run at a time per output: the output is locked for the run (:class:`OutputLockedError` for a second one).
+- Only the task's media are taken (by extension): images for ``describe``, audio for ``transcribe`` and
+  ``translate``; other files are counted in :attr:`Summary.other`, not failed.
+- A file that fails is recorded with its error, and the run goes on; ``retry_failed=True`` does the failures again.
+  What no file can fix (a model that takes no such media, a failed sign-in, a 401/403/404) stops the run with
+  :class:`EndpointRefusedError` instead: before the first request where it can be known, else at the first answer.
 
 Example:
-    >>> import asyncio, io, tempfile, pathlib
+    >>> import asyncio, tempfile, pathlib
     >>> from PIL import Image
     >>> from langchain_azure_multimodal import ChatAzureMultimodal
     >>> from langchain_azure_multimodal.emulator import Emulator
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> Image.new("RGB", (32, 32), "red").save(folder / "a.png")
+    >>> Image.new("RGB", (32, 32), "red").save(folder / "copy-of-a.png")
+    >>> _ = (folder / "notes.txt").write_text("not an image")
     >>> with Emulator(api_key="k") as emu:
     ...     llm = ChatAzureMultimodal(endpoint=emu.endpoint, api_key="k", model=emu.model)
     ...     summary = asyncio.run(run_ingest([folder], task=Task.parse("describe"), out=folder / "out.jsonl",
     ...                                      llm=llm, progress=False))
-    >>> summary.done, summary.failed, [doc.metadata["status"] for doc in load_results(folder / "out.jsonl")]
-    (1, 0, ['ok'])
+    >>> summary.found, summary.other, summary.done, summary.reused, len(emu.requests)
+    (2, 1, 2, 1, 1)
+    >>> [(doc.metadata["status"], doc.metadata["model"]) for doc in load_results(folder / "out.jsonl")]
+    [('ok', 'phi-4-multimodal-instruct'), ('ok', 'phi-4-multimodal-instruct')]
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from ._ledger import Ledger, LedgerWriter, discover, sha256_of
+from ._clients import ResponseStatuses, refusal_of
+from ._ingest_files import Inputs, endpoint_label, run_identity
+from ._ledger import Ledger, LedgerIndex, LedgerWriter, sha256_of
+from ._lock import exclusive_output
+from ._progress import Reporter, progress_reporter
 from .chat_models import ChatAzureMultimodal
+from .errors import EndpointRefusedError, IngestRefusedError, OutputLockedError, RunIdentityError
 from .estimates import Prices
+from .parsers import DESCRIBE_PROMPT, TRANSCRIBE_PROMPT, TRANSLATE_PROMPT
 from .parts import image_part, split_audio
+from .profiles import ImageDetail
 from .ratelimit import RateLimiter
 
-__all__ = ["Ledger", "Summary", "Task", "discover", "load_results", "process_batch", "process_item", "run_ingest"]
+__all__ = [
+    "EndpointRefusedError",
+    "IngestRefusedError",
+    "Ledger",
+    "OutputLockedError",
+    "ResponseStatuses",
+    "RunIdentityError",
+    "Summary",
+    "Task",
+    "load_results",
+    "process_batch",
+    "process_item",
+    "run_identity",
+    "run_ingest",
+]
+
+_DEFAULT_PROMPTS = {"describe": DESCRIBE_PROMPT, "transcribe": TRANSCRIBE_PROMPT, "translate": TRANSLATE_PROMPT}
 
 
 @dataclass(frozen=True)
 class Task:
-    """What to do with each file: ``describe`` (images), ``transcribe`` or ``translate:<language>`` (audio)."""
+    """What to do with each file: ``describe`` (images), ``transcribe`` or ``translate:<language>`` (audio).
+
+    ``custom_prompt`` replaces the default prompt (it is part of the run's identity).
+
+    Example:
+        >>> Task.parse("translate:es").prompt, Task.parse("describe", prompt="List the objects.").prompt
+        ('Translate this audio to es.', 'List the objects.')
+    """
 
     kind: Literal["describe", "transcribe", "translate"]
     language: str | None = None
+    custom_prompt: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> Task:
+    def parse(cls, text: str, *, prompt: str | None = None) -> Task:
         """``describe``, ``transcribe`` or ``translate:<language>``; a clear ``ValueError`` for anything else."""
+        if prompt is not None and not prompt.strip():
+            raise ValueError("the prompt is empty: give the words to send with each file, or leave it out")
         kind, _, language = text.strip().partition(":")
         if kind in ("describe", "transcribe") and not language:
-            return cls(kind)  # type: ignore[arg-type]
+            return cls(kind, custom_prompt=prompt)  # type: ignore[arg-type]
         if kind == "translate" and language.strip():
-            return cls("translate", language.strip())
+            return cls("translate", language.strip(), prompt)
         raise ValueError(f"unknown task {text!r}: use describe, transcribe or translate:<language> (translate:es)")
 
     @property
@@ -66,30 +115,43 @@ class Task:
         return f"translate:{self.language}" if self.kind == "translate" else self.kind
 
     @property
+    def media(self) -> Literal["image", "audio"]:
+        """The kind of file the task takes."""
+        return "image" if self.kind == "describe" else "audio"
+
+    @property
     def prompt(self) -> str:
-        if self.kind == "describe":
-            return "Describe this image in a few sentences, for a search index."
-        if self.kind == "transcribe":
-            return "Transcribe this audio."
-        return f"Translate this audio into {self.language}."
+        return self.custom_prompt or _DEFAULT_PROMPTS[self.kind].format(language=self.language)
 
 
 @dataclass
 class Summary:
-    """How a run went: items found, skipped as already done, done now (ok), failed, tokens used, the cost at the
-    prices given (``None`` without prices), how many earlier failures were removed to be done again (``retried``),
-    and how many skipped items are failures of an earlier run (``failed_earlier``)."""
+    """How a run went.
+
+    ``found``: files of the task's media; ``other``: files skipped as not the task's media (by extension, in
+    ``other_by_extension``); ``skipped``: found files already done (``failed_earlier`` of them failed); ``done`` and
+    ``failed``: finished now; ``reused``: of those done now, answered from an identical file's answer, with no
+    request; ``retried``: earlier failures removed to be done again; tokens and the ``cost`` at the prices given
+    (``None`` without prices); ``throttled``: 429 answers seen (every try, when ``statuses`` was given), of which
+    ``throttled_gave_up`` were the last try of a file that then failed.
+    """
 
     found: int = 0
+    other: int = 0
+    other_by_extension: Counter[str] = field(default_factory=Counter)
     skipped: int = 0
     done: int = 0
     failed: int = 0
+    reused: int = 0
     tokens: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost: float | None = None
     retried: int = 0
     failed_earlier: int = 0
+    throttled: int = 0
+    throttled_gave_up: int = 0
+    restarted_from: Path | None = None
 
 
 async def process_item(
@@ -100,17 +162,26 @@ async def process_item(
     limiter: RateLimiter,
     *,
     segment_seconds: float = 300.0,
+    detail: ImageDetail | None = None,
+    endpoint: str | None = None,
 ) -> dict[str, Any]:
-    """The ledger record for one file: its text, or its error."""
+    """The output record for one file: its text, or its error.
+
+    Raises :class:`EndpointRefusedError` instead of recording an error that no file could avoid (sign-in, 401,
+    403, 404), so that a run stops at the first one.
+    """
     record: dict[str, Any] = {
         "source": str(path),
+        "path": str(path.resolve()),
         "sha256": sha256,
         "task": task.name,
+        "model": llm.model,
+        "endpoint": endpoint or endpoint_label(llm),
         "size_bytes": path.stat().st_size,
     }
     try:
         if task.kind == "describe":
-            image = _image_url_block(image_part(path))
+            image = _image_url_block(image_part(path, detail=detail))
             text, used = await _ask(llm, limiter, [HumanMessage([_text(task.prompt), image])])
             record.update(status="ok", text=text, **used)
             return record
@@ -121,8 +192,12 @@ async def process_item(
             segments.append({"start_s": extras["start_s"], "end_s": extras["end_s"], "text": text})
             total = {key: total[key] + used[key] for key in total}
         record.update(status="ok", text="\n".join(s["text"] for s in segments), segments=segments, **total)
-    except Exception as error:  # recorded, and the run goes on
+    except Exception as error:  # recorded, and the run goes on, unless no other file could do better
+        if (refusal := refusal_of(error)) is not None:
+            raise EndpointRefusedError(refusal.what, where=record["endpoint"], fix=refusal.fix) from None
         record.update(status="error", error=f"{type(error).__name__}: {error}")
+        if isinstance(status := getattr(error, "status_code", None), int):
+            record["http_status"] = status
     return record
 
 
@@ -157,6 +232,13 @@ async def _ask(
     return reply.text, used
 
 
+def _copy_for(path: Path, sha256: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The line of a file whose content another file's line already answered."""
+    copied = {key: value for key, value in answer.items() if key not in ("tokens", "input_tokens", "output_tokens")}
+    copied.update(source=str(path), path=str(path.resolve()), sha256=sha256, reused_from=answer["path"])
+    return copied
+
+
 async def run_ingest(
     paths: Sequence[str | os.PathLike[str]],
     *,
@@ -168,81 +250,171 @@ async def run_ingest(
     tpm: int | None = None,
     prices: Prices | None = None,
     retry_failed: bool = False,
+    restart: bool = False,
+    glob: str = "**/*",
+    exclude: Sequence[str] = (),
+    detail: ImageDetail | None = None,
+    segment_seconds: float = 300.0,
+    endpoint_name: str | None = None,
+    statuses: ResponseStatuses | None = None,
     progress: bool = True,
 ) -> Summary:
-    """Run ``task`` over every file under ``paths`` not yet in ``out``; see the module docstring.
+    """Run ``task`` over every file of its media under ``paths`` not yet in ``out``; see the module docstring.
 
-    With ``retry_failed``, the failed items' lines are removed first, so they are done again.
+    ``glob`` and ``exclude`` choose files in folders as the document loaders do (``exclude`` also applies to the
+    files named). ``endpoint_name`` names the endpoint in the identity and the lines instead of its host (the CLI
+    names its embedded emulator so, whose port changes each run). ``statuses``: the hook the model's client counts
+    statuses with (``client_kwargs={"raw_response_hook": statuses}``), for the 429s in the summary. ``progress``: a
+    bar on a terminal, else one line every few files.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    if detail is not None and task.media != "image":
+        raise ValueError(f"detail={detail!r} is for images; the {task.name} task takes audio, so leave it out")
     ledger, limiter = Ledger(out), RateLimiter(rpm=rpm, tpm=tpm)
-    _check_output(ledger.path)
-    # Counting first keeps the progress bar's total (and finds a missing path before the output is touched); the
-    # work itself streams through a bounded queue to a fixed set of workers, so memory does not grow with the files.
-    total = sum(1 for _ in discover(paths))
-    summary = Summary(cost=0.0 if prices else None)
-    if retry_failed:
-        summary.retried = ledger.drop_failed()
-    done = ledger.done_for(task.name)
-    bar = _progress(total, enabled=progress)
-    queue: asyncio.Queue[tuple[Path, str] | None] = asyncio.Queue(maxsize=2 * concurrency)
-    own_output = ledger.path.resolve()
+    identity = run_identity(llm, task, endpoint_name=endpoint_name, detail=detail, segment_seconds=segment_seconds)
+    inputs = Inputs(paths, media=task.media, glob=glob, exclude=exclude, output=ledger.path)
+    inputs.check_output()
+    inputs.check_model(llm, task, where=identity["endpoint"])
+    total = inputs.count()  # a missing path, or an unreadable folder, is found before the output is touched
+    summary = Summary(cost=0.0 if prices else None, other=inputs.other, other_by_extension=inputs.other_by_extension)
+    with exclusive_output(ledger.path):
+        if restart:
+            summary.restarted_from = ledger.set_aside()
+        index = ledger.index()
+        _check_identity(ledger.path, index.identity, identity)
+        if retry_failed or index.superseded:
+            summary.retried = ledger.compact(drop_failed=retry_failed)
+            index = ledger.index()
+        if index.identity is None:
+            ledger.start(identity)
+        seen_before = statuses.counts[429] if statuses is not None else 0
+        endpoint = identity["endpoint"]
 
-    async def produce() -> None:
+        async def ask(path: Path, sha256: str) -> dict[str, Any]:
+            return await process_item(path, sha256, task, llm, limiter, segment_seconds=segment_seconds,
+                                      detail=detail, endpoint=endpoint)  # fmt: skip
+
+        report = progress_reporter(total, enabled=progress)
+        run = _Run(ledger, index, summary, concurrency=concurrency, prices=prices, report=report, ask=ask)
         try:
-            for path in discover(paths):
-                if path.name == own_output.name and path.resolve() == own_output:
-                    if bar is not None:
-                        bar.total -= 1
-                    continue
-                summary.found += 1
-                sha256 = sha256_of(path)
-                key = bytes.fromhex(sha256)
-                if key in done:
-                    summary.skipped += 1
-                    summary.failed_earlier += not done[key]
-                    if bar is not None:
-                        bar.update(1)
-                    continue
-                done[key] = True  # identical content named twice is done once
-                await queue.put((path, sha256))
+            await run(inputs)
         finally:
-            for _ in range(concurrency):
-                await queue.put(None)
-
-    def on_disk(record: dict[str, Any]) -> None:
-        _count(summary, record, prices)
-        if bar is not None:
-            bar.update(1)
-            shown: dict[str, object] = {"tokens": summary.tokens, "failed": summary.failed}
-            if summary.cost is not None:
-                shown["cost"] = f"{summary.cost:.4f} {prices.currency if prices else ''}".strip()
-            bar.set_postfix(shown, refresh=False)
-
-    async def work(writer: LedgerWriter) -> None:
-        while (item := await queue.get()) is not None:
-            writer.append(await process_item(item[0], item[1], task, llm, limiter))
-
-    try:
-        async with ledger.writer(on_disk=on_disk) as writer:
-            await asyncio.gather(produce(), *(work(writer) for _ in range(concurrency)))
-    finally:
-        if bar is not None:
-            bar.close()
+            report.close(summary)
+            if statuses is not None:
+                summary.throttled = statuses.counts[429] - seen_before
+        if run.superseded:
+            ledger.compact()
     return summary
 
 
-def _check_output(path: Path) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(f"{path}: the output is a folder; name a .jsonl file in it, e.g. {path / 'out.jsonl'}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"{path}: the folder {path.parent} does not exist; create it, or write elsewhere")
+class _Run:
+    """The work of one run that holds the output's lock: a producer walks the inputs, workers ask the model, and one
+    writer puts the lines on disk."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        index: LedgerIndex,
+        summary: Summary,
+        *,
+        concurrency: int,
+        prices: Prices | None,
+        report: Reporter,
+        ask: Callable[[Path, str], Awaitable[dict[str, Any]]],
+    ) -> None:
+        self.ledger, self.index, self.summary, self.prices, self.report = ledger, index, summary, prices, report
+        self.concurrency, self.ask = concurrency, ask
+        self.queue: asyncio.Queue[tuple[Path, str, asyncio.Future[dict[str, Any]] | None] | None]
+        self.queue = asyncio.Queue(maxsize=2 * concurrency)
+        self.in_flight: dict[bytes, asyncio.Future[dict[str, Any]]] = {}  # content asked about now -> its answer
+        self.superseded = 0  # lines of files whose content changed since
+
+    async def __call__(self, inputs: Inputs) -> None:
+        async with self.ledger.writer(on_disk=self.on_disk) as writer:
+            try:
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self.produce(inputs, writer))
+                    for _ in range(self.concurrency):
+                        group.create_task(self.work(writer))
+            except BaseExceptionGroup as errors:
+                raise _first_refusal(errors) from None
+
+    def on_disk(self, record: dict[str, Any], offset: int) -> None:
+        _count(self.summary, record, self.prices)
+        digest = bytes.fromhex(record["sha256"])
+        if record["status"] == "ok":
+            self.index.answer_at.setdefault(digest, offset)
+        if (answer := self.in_flight.get(digest)) is not None and answer.done():
+            del self.in_flight[digest]
+        self.report.advance(self.summary)
+
+    async def produce(self, inputs: Inputs, writer: LedgerWriter) -> None:
+        for path in inputs:
+            self.summary.found += 1
+            sha256 = sha256_of(path)
+            digest, earlier = bytes.fromhex(sha256), self.index.by_path.get(str(path.resolve()))
+            if earlier is not None and earlier[0] == digest:
+                self.summary.skipped += 1
+                self.summary.failed_earlier += not earlier[1]
+                self.report.advance(self.summary)
+                continue
+            self.superseded += earlier is not None
+            if (leader := self.in_flight.get(digest)) is not None:
+                await self.queue.put((path, sha256, leader))
+            elif (offset := self.index.answer_at.get(digest)) is not None:
+                writer.append(_copy_for(path, sha256, self.ledger.read_at(offset)))
+            else:
+                self.in_flight[digest] = asyncio.get_running_loop().create_future()
+                await self.queue.put((path, sha256, None))
+        # Only when the walk ended: on an error the task group cancels the workers, and nobody would take these.
+        for _ in range(self.concurrency):
+            await self.queue.put(None)
+
+    async def work(self, writer: LedgerWriter) -> None:
+        while (item := await self.queue.get()) is not None:
+            path, sha256, leader = item
+            if leader is not None and (answer := await asyncio.shield(leader))["status"] == "ok":
+                writer.append(_copy_for(path, sha256, answer))
+                continue  # a failure is not copied: the file is asked about on its own
+            record = await self.ask(path, sha256)
+            if leader is None:
+                self.in_flight[bytes.fromhex(sha256)].set_result(record)
+            writer.append(record)
+
+
+def _first_refusal(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """What stopped the run: a refusal before any other error (the others are its consequences)."""
+    refusals, others = group.split(IngestRefusedError)
+    chosen = refusals or others
+    assert chosen is not None
+    error: BaseException = chosen
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def _check_identity(path: Path, held: Mapping[str, Any] | None, wanted: Mapping[str, Any]) -> None:
+    if held is None or dict(held) == dict(wanted):
+        return
+    differs = [
+        f"{key} {held.get(key)!r} (this run: {wanted.get(key)!r})"
+        for key in sorted(set(held) | set(wanted))
+        if held.get(key) != wanted.get(key)
+    ]
+    raise RunIdentityError(
+        f"it holds results of another question: {'; '.join(differs)}",
+        where=str(path),
+        fix=f"write to a new --out, or pass --restart to start this one afresh (the old file is kept as "
+        f"{path.name}.<n>.bak)",
+    )
 
 
 def _count(summary: Summary, record: dict[str, Any], prices: Prices | None) -> None:
     summary.failed += record["status"] != "ok"
     summary.done += record["status"] == "ok"
+    summary.reused += "reused_from" in record
+    summary.throttled_gave_up += record.get("http_status") == 429
     summary.tokens += record.get("tokens", 0)
     summary.input_tokens += record.get("input_tokens", 0)
     summary.output_tokens += record.get("output_tokens", 0)
@@ -252,21 +424,11 @@ def _count(summary: Summary, record: dict[str, Any], prices: Prices | None) -> N
         ) / 1000
 
 
-def _progress(total: int, *, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", desc="ingest")
-
-
 def load_results(path: str | os.PathLike[str]) -> Iterator[Document]:
-    """The ingest output as Documents: the text as content, everything else (source, status, error...) as metadata."""
-    with Path(path).open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.endswith("\n"):
-                record = json.loads(line)
-                yield Document(page_content=record.pop("text", ""), metadata=record)
+    """The ingest output as Documents, one per input file: the text as content, everything else (source, path,
+    model, endpoint, status, error...) as metadata. The identity line is not a result and is left out."""
+    for record in Ledger(path).records():
+        yield Document(page_content=record.pop("text", ""), metadata=record)
 
 
 def process_batch(
@@ -304,5 +466,5 @@ def process_batch(
             await llm.aclose()
 
     records = asyncio.run(run_all())
-    columns = ("source", "sha256", "task", "status", "text", "error", "tokens")
+    columns = ("source", "path", "sha256", "task", "model", "endpoint", "status", "text", "error", "tokens")
     return {column: [record.get(column) for record in records] for column in columns}

@@ -48,6 +48,11 @@ from .profiles import MediaKind
 
 __all__ = ["AudioTranscriptionParser", "ImageDescriptionParser"]
 
+#: The instructions sent by default, by these parsers, the agent tools and the ingest command alike.
+DESCRIBE_PROMPT = "Describe this image for a search index."
+TRANSCRIBE_PROMPT = "Transcribe this audio."
+TRANSLATE_PROMPT = "Translate this audio to {language}."
+
 T = TypeVar("T")
 #: One unit of work: the message to send and the metadata the answer's document gets.
 _Job = tuple[list[BaseMessage], dict[str, Any]]
@@ -140,7 +145,7 @@ class ImageDescriptionParser(_MediaParser):
         self,
         model: BaseChatModel,
         *,
-        prompt: str = "Describe this image for a search index.",
+        prompt: str = DESCRIBE_PROMPT,
         detail: Literal["auto", "low", "high"] | None = None,
         max_concurrency: int = 8,
     ) -> None:
@@ -193,7 +198,7 @@ class AudioTranscriptionParser(_MediaParser):
         if segment_seconds <= 0:
             raise ValueError(f"segment_seconds must be positive, not {segment_seconds}")
         if prompt is None:
-            prompt = f"Translate this audio to {translate_to}." if translate_to else "Transcribe this audio."
+            prompt = TRANSLATE_PROMPT.format(language=translate_to) if translate_to else TRANSCRIBE_PROMPT
         self.prompt = prompt
         self.translate_to = translate_to
         self.segment_seconds = segment_seconds

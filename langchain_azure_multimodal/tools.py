@@ -37,6 +37,7 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
 from .errors import MediaError
+from .parsers import TRANSLATE_PROMPT
 from .parts import audio_part, image_part, split_audio
 
 __all__ = ["DESCRIBE_IMAGE", "TRANSLATE_AUDIO", "describe_image_tool", "translate_audio_tool"]
@@ -123,7 +124,10 @@ def translate_audio_tool(
         raise ValueError(f"segment_seconds must be positive, not {segment_seconds}")
 
     def requests(source: str, target_language: str) -> list[list[HumanMessage]]:
-        text = {"type": "text", "text": f"Translate this audio to {target_language}. Answer with the translation only."}
+        text = {
+            "type": "text",
+            "text": TRANSLATE_PROMPT.format(language=target_language) + " Answer with the translation only.",
+        }
         if _URL.match(source):
             blocks = [_built(lambda: audio_part(source))]
         else:

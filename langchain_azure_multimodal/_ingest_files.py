@@ -1,0 +1,182 @@
+"""What an ingest run is asked, and of which files: its identity, its inputs, and the checks before any request."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from . import __version__
+from ._lock import lock_path
+from ._walk import walk_folder
+from .errors import EndpointRefusedError, MediaSourceError
+from .profiles import PROFILES, media_kind_for_name
+
+if TYPE_CHECKING:
+    from .chat_models import ChatAzureMultimodal
+    from .ingest import Task
+    from .profiles import ImageDetail
+
+#: Ingest's own files beside the output, which a walk over the output's folder must not take as inputs.
+_OWN_SUFFIXES = (".compact-tmp", ".bak")
+
+
+def endpoint_label(llm: ChatAzureMultimodal) -> str:
+    """The endpoint as lines and identities name it: host and path, without scheme, credentials or query.
+
+    Example:
+        >>> from langchain_azure_multimodal import ChatAzureMultimodal
+        >>> endpoint_label(ChatAzureMultimodal(endpoint="https://r.openai.azure.com/openai/deployments/gpt-4o",
+        ...                                    api_key="k"))
+        'r.openai.azure.com/openai/deployments/gpt-4o'
+    """
+    parts = urlsplit(llm.endpoint_settings.endpoint)
+    return f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}".rstrip("/")
+
+
+def run_identity(
+    llm: ChatAzureMultimodal,
+    task: Task,
+    *,
+    endpoint_name: str | None = None,
+    detail: ImageDetail | None = None,
+    segment_seconds: float = 300.0,
+) -> dict[str, Any]:
+    """Everything that decides the answers of a run: two runs with equal identities ask the same question.
+
+    Example:
+        >>> from langchain_azure_multimodal import ChatAzureMultimodal
+        >>> from langchain_azure_multimodal.ingest import Task
+        >>> llm = ChatAzureMultimodal(endpoint="https://r.openai.azure.com/openai/v1", api_key="k", model="gpt-4o",
+        ...                           max_tokens=200)
+        >>> identity = run_identity(llm, Task.parse("describe"), detail="low")
+        >>> identity["endpoint"], identity["model"], identity["detail"], identity["options"]
+        ('r.openai.azure.com/openai/v1', 'gpt-4o', 'low', {'max_tokens': 200})
+    """
+    # _identifying_params is what LangChain's own caches key a model's answers by; the endpoint is named apart.
+    options = {k: v for k, v in llm._identifying_params.items() if k not in ("model", "endpoint", "endpoint_kind")}
+    identity: dict[str, Any] = {
+        "endpoint_kind": llm.endpoint_settings.kind.value,
+        "endpoint": endpoint_name or endpoint_label(llm),
+        "model": llm.model,
+        "task": task.name,
+        "prompt": task.prompt,
+        "options": options,
+        "normalize_media": llm.normalize_media,
+        "package_version": __version__,
+    }
+    if task.media == "image":
+        identity.update(
+            detail=detail or llm.default_image_detail,
+            keep_image_metadata=llm.keep_image_metadata,
+            image_policy=llm.image_policy,
+        )
+    else:
+        identity["segment_seconds"] = segment_seconds
+    return identity
+
+
+class Inputs:
+    """The files a run takes: named files and the files under named folders, of the task's media only.
+
+    Other files are counted (``other``, ``other_by_extension``), not failed. The output, its lock and its backups
+    are never inputs, and a file reached twice (named, and under a folder named) is taken once.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        media: Literal["image", "audio"],
+        glob: str,
+        exclude: Sequence[str],
+        output: Path,
+    ) -> None:
+        self.paths, self.media, self.glob, self.exclude = [Path(p) for p in paths], media, glob, tuple(exclude)
+        self.output = output.resolve()
+        self.other = 0
+        self.other_by_extension: Counter[str] = Counter()
+
+    def check_output(self) -> None:
+        """A clear error for an output that is a folder, or in a folder that does not exist."""
+        if self.output.is_dir():
+            raise IsADirectoryError(
+                f"{self.output}: the output is a folder; name a .jsonl file in it, e.g. {self.output / 'out.jsonl'}"
+            )
+        if not self.output.parent.is_dir():
+            raise FileNotFoundError(
+                f"{self.output}: the folder {self.output.parent} does not exist; create it, or write elsewhere"
+            )
+
+    def check_model(self, llm: ChatAzureMultimodal, task: Task, *, where: str) -> None:
+        """Refuse, before any request, a model that takes none of the task's media, or a key-only endpoint with no
+        key; ``where`` names the endpoint."""
+        profile = llm.profile or {}
+        takes = profile.get(f"{self.media}_inputs", True)
+        if self.media == "audio" and not llm.endpoint_settings.supports_audio_input():
+            raise EndpointRefusedError(
+                f"this api-version ({llm.endpoint_settings.api_version}) predates audio input",
+                where=where,
+                fix="leave --endpoint's api-version out (the default takes audio), or use 2025-01-01-preview or later",
+            )
+        if not takes:
+            able = [name for name, p in PROFILES.items() if getattr(p, f"{self.media}_input")]
+            raise EndpointRefusedError(
+                f"the model {llm.model!r} takes no {self.media} input, so no file of the {task.name} task can be done",
+                where=where,
+                fix=f"choose a model that takes {self.media} with --model ({', '.join(able[:4])}, ...)",
+            )
+        if llm.credential is None and not llm.endpoint_settings.credential_scopes:
+            raise EndpointRefusedError(
+                f"{llm.endpoint_settings.kind.value} endpoints take a key, and none was given",
+                where=where,
+                fix="set AZURE_INFERENCE_CREDENTIAL to the endpoint's key",
+            )
+
+    def count(self) -> int:
+        """Walk once to count the files taken (and the others), so a missing path stops the run before any work."""
+        self.other, self.other_by_extension = 0, Counter()
+        return sum(1 for _ in self._walk(count_others=True))
+
+    def __iter__(self) -> Iterator[Path]:
+        return self._walk(count_others=False)
+
+    def _walk(self, *, count_others: bool) -> Iterator[Path]:
+        seen: set[Path] = set()
+        for path in self._files():
+            resolved = path.resolve()
+            if resolved in seen or self._is_own(resolved):
+                continue
+            seen.add(resolved)
+            if media_kind_for_name(path.name) == self.media:
+                yield path
+            elif count_others:
+                self.other += 1
+                self.other_by_extension[path.suffix.lower() or "(no extension)"] += 1
+
+    def _files(self) -> Iterator[Path]:
+        for path in self.paths:
+            if path.is_dir():
+                yield from walk_folder(path, glob=self.glob, exclude=self.exclude, on_error=_raise)
+            elif path.is_file():
+                if not any(fnmatch(path.name, pattern) for pattern in self.exclude):
+                    yield path
+            else:
+                raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+
+    def _is_own(self, resolved: Path) -> bool:
+        if resolved == self.output or resolved == lock_path(self.output):
+            return True
+        return (
+            resolved.parent == self.output.parent
+            and resolved.name.startswith(self.output.name)
+            and (resolved.name.endswith(_OWN_SUFFIXES))
+        )
+
+
+def _raise(error: MediaSourceError) -> None:
+    raise error
