@@ -17,8 +17,8 @@ Scenarios, each next to its baseline in the same run, interleaved round-robin wi
 
 - ``photo``: from the file on disk to the request body's bytes. As is: the SDK's ``ImageUrl.load`` (read + base64)
   into a ``UserMessage`` and the body JSON the SDK's ``complete()`` would post. Ours: read + base64 into a LangChain
-  v1 image block (``detail="high"``) and ``ChatAzureMultimodal._request`` (parse, pre-flight normalisation, SDK
-  messages), serialised with ``SdkJSONEncoder`` as ``_transport`` does; also with ``normalize_media=False``. Then the
+  v1 image block (``detail="high"``) and ``ChatAzureMultimodal._request`` (parse, pre-flight normalisation, wire
+  messages), serialised with ``json.dumps`` as ``ChatWire`` does; also with ``normalize_media=False``. Then the
   image tokens by the profile's tile rule for the original and the sent size, ``estimate_tokens`` for both forms,
   and one real send of each to the emulator for its ``usage.prompt_tokens``.
 - ``png``: peak memory and time, each measurement in a fresh subprocess (so peaks do not mix). The child warms up
@@ -175,9 +175,9 @@ def body_as_is(path: Path) -> bytes:
 
 
 def body_ours(llm: ChatAzureMultimodal, path: Path, mime_type: str) -> bytes:
-    """The body our transport posts: ``_request`` (parse, normalise, SDK messages), then the SDK's encoder."""
+    """The body our ``ChatWire`` posts: ``_request`` (parse, normalise, wire messages as dicts), then ``json.dumps``."""
     body, _ = llm._request(human_message(path, mime_type), None, stream=False)
-    return json.dumps(body, cls=SdkJSONEncoder, exclude_readonly=True).encode()
+    return json.dumps(body).encode()
 
 
 def sent_image(body: bytes) -> bytes:
@@ -262,6 +262,7 @@ def run_probe(png: Path, warm: Path, endpoint: str) -> dict[str, Any]:
     (the package's own functions, wrapped in this process only)."""
     import langchain_azure_multimodal.chat_models as chat_models
     from langchain_azure_multimodal import _images, _preflight
+    from langchain_azure_multimodal._azure.wire import ChatWire
 
     marks: list[tuple[str, int, int]] = []
     base = 0
@@ -288,7 +289,7 @@ def run_probe(png: Path, warm: Path, endpoint: str) -> dict[str, Any]:
         (_preflight, "_decode", "base64 decode"),
         (_images, "_decode", "pixel decode"),
         (_images, "_downscale", "downscale"),
-        (chat_models, "complete_chat", "post the body"),
+        (ChatWire, "complete", "post the body"),
     ):
         wrap(module, name, label)
     gc.collect()

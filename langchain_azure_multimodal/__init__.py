@@ -8,16 +8,17 @@ Example:
     'openai-v1'
 """
 
-# First on purpose: importing langchain-core's chat-model module before its callbacks package (which isort order
-# in chat_models.py would do) is measurably faster; see bench/README.md, "Chat model overhead".
-import langchain_core.language_models.chat_models  # noqa: F401
+from __future__ import annotations
 
-from .chat_models import ChatAzureMultimodal
-from .endpoints import EndpointKind, EndpointSettings
-from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
-from .estimates import CostEstimate, Prices, TokenEstimate, estimate_cost, estimate_tokens
-from .parts import audio_part, image_part, split_audio
-from .profiles import DEFAULT_PROFILE, PROFILES, ModelProfile, resolve_profile
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time each name is imported on first use (below)
+    from .chat_models import ChatAzureMultimodal
+    from .endpoints import EndpointKind, EndpointSettings
+    from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
+    from .estimates import CostEstimate, Prices, TokenEstimate, estimate_cost, estimate_tokens
+    from .parts import audio_part, image_part, split_audio
+    from .profiles import DEFAULT_PROFILE, PROFILES, ModelProfile, resolve_profile
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -42,3 +43,37 @@ __all__ = [
     "split_audio",
 ]
 __version__ = "0.1.0"
+
+# Lazy on purpose (PEP 562): importing the package, or a light part of it (the emulator, the command line's parser,
+# the profiles), must not pay for the chat model, langchain-core's chat-model machinery, azure-ai-inference, Pillow
+# or PyAV. Each public name is imported from its module the first time it is read, then kept in the package's
+# namespace, so later reads are plain attribute reads. (langchain-core's chat-model module used to be imported
+# first here because that order was faster; with langchain-core 1.7.2 and 1.8.3 the order no longer measures any
+# different: bench/README.md, "Start-up".)
+_SOURCES = {
+    "ChatAzureMultimodal": "chat_models",
+    **dict.fromkeys(("EndpointKind", "EndpointSettings"), "endpoints"),
+    **dict.fromkeys(
+        ("MediaDecodeError", "MediaError", "MediaExtraRequiredError", "MediaSourceError", "MediaValidationError"),
+        "errors",
+    ),
+    **dict.fromkeys(("CostEstimate", "Prices", "TokenEstimate", "estimate_cost", "estimate_tokens"), "estimates"),
+    **dict.fromkeys(("audio_part", "image_part", "split_audio"), "parts"),
+    **dict.fromkeys(("DEFAULT_PROFILE", "PROFILES", "ModelProfile", "resolve_profile"), "profiles"),
+}
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise take any name as valid (typed Any)
+
+    def __getattr__(name: str) -> Any:
+        module = _SOURCES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # __import__ rather than importlib.import_module: the same import, but ``python -X importtime`` lists it.
+        value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

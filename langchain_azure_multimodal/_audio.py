@@ -33,27 +33,43 @@ import math
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
-from .profiles import MEBIBYTE
+from .profiles import MEBIBYTE, AudioFormat, audio_mime_type
 
 if TYPE_CHECKING:
+    import av
     from av.audio.frame import AudioFrame
     from av.audio.stream import AudioStream
     from av.container import InputContainer
     from av.stream import Stream
+else:
+    #: PyAV (the media extra) once :func:`_load_av` has imported it, ``None`` when it is missing (tests set it to
+    #: ``None`` to simulate that). Not imported with the module: text-only use never pays for it. Every path that
+    #: uses PyAV starts with :func:`inspect_audio`, which loads it.
+    av = ModuleType("av, not imported yet")
+_AV_NOT_LOADED = av
 
-try:  # the media extra
-    import av
-except ImportError:  # pragma: no cover - exercised by monkeypatching ``av`` to None
-    av = None  # type: ignore[assignment]
 
-WireFormat = Literal["wav", "mp3"]
-#: PyAV container names: what people call them, and the canonical MIME type.
+def _load_av() -> ModuleType | None:
+    """Import PyAV on first use; ``None`` when it is not installed."""
+    global av
+    if av is _AV_NOT_LOADED:
+        try:
+            import av as module
+        except ImportError:  # pragma: no cover - exercised by monkeypatching ``av`` to None
+            module = None  # type: ignore[assignment]
+        av = module
+    return av
+
+
+WireFormat = AudioFormat
+#: PyAV container names: what people call them, and the canonical MIME type (the wire formats' from profiles).
 _CONTAINERS: dict[str, tuple[str, str]] = {
-    "wav": ("WAV", "audio/wav"),
-    "mp3": ("MP3", "audio/mpeg"),
+    "wav": ("WAV", audio_mime_type("wav")),
+    "mp3": ("MP3", audio_mime_type("mp3")),
     "ogg": ("Ogg", "audio/ogg"),
     "mov,mp4,m4a,3gp,3g2,mj2": ("MP4/MOV", "audio/mp4"),
     "matroska,webm": ("WebM/Matroska", "audio/webm"),
@@ -132,7 +148,7 @@ def inspect_audio(data: bytes, *, name: str | None = None) -> AudioInfo:
     """  # noqa: E501 - the doctest output is one line
     if not data:
         raise MediaDecodeError("the audio data is empty", where=name, fix=f"{_FORMATS_HINT}, with at least one sample")
-    if av is None:
+    if _load_av() is None:
         return _inspect_wav(data, name)
     with _open(data, name) as container:
         stream = _audio_stream(container, name)
@@ -209,7 +225,7 @@ def _transcode(data: bytes, info: AudioInfo, name: str | None) -> NormalizedAudi
     if info.sample_rate and info.sample_rate != rate:
         steps.append(f"resampled {info.sample_rate:,} Hz to {rate:,} Hz (MP3 has no {info.sample_rate:,} Hz rate)")
     return NormalizedAudio(
-        writer.finish(), "mp3", "audio/mpeg", samples / rate, len(data), info.mime_type, tuple(steps)
+        writer.finish(), "mp3", _describe("mp3")[1], samples / rate, len(data), info.mime_type, tuple(steps)
     )
 
 
@@ -263,7 +279,7 @@ def _split(data: bytes, max_seconds: float | None, max_bytes: int | None, name: 
     index = 0
     for part, start, end in _encode_parts(data, name, rate, layout, min(limits)):
         for piece, piece_start, piece_end in _fit(part, start, end, max_bytes, name):
-            yield AudioSegment(index, piece, "mp3", "audio/mpeg", piece_start, piece_end)
+            yield AudioSegment(index, piece, "mp3", _describe("mp3")[1], piece_start, piece_end)
             index += 1
 
 
@@ -284,7 +300,7 @@ def _split_wav(
         with wave.open(buffer, "wb") as part:
             part.setparams(params)
             part.writeframes(samples[: count * block])
-        yield AudioSegment(index, buffer.getvalue(), "wav", "audio/wav", start / rate, (start + count) / rate)
+        yield AudioSegment(index, buffer.getvalue(), "wav", _describe("wav")[1], start / rate, (start + count) / rate)
         start, index = start + count, index + 1
     if index == 0:
         raise MediaDecodeError("the WAV holds no audio samples", where=name, fix=_REEXPORT_HINT)
@@ -425,7 +441,7 @@ def _inspect_wav(data: bytes, name: str | None) -> AudioInfo:
     if not frames or not rate:
         raise MediaDecodeError("the WAV holds no audio samples", where=name, fix=_REEXPORT_HINT)
     codec = "pcm_u8" if width == 1 else f"pcm_s{8 * width}le"
-    return AudioInfo("wav", codec, "audio/wav", "wav", frames / rate, rate, channels)
+    return AudioInfo("wav", codec, _describe("wav")[1], "wav", frames / rate, rate, channels)
 
 
 def _describe(fmt: str) -> tuple[str, str]:

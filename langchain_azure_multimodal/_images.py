@@ -49,7 +49,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
-from .profiles import MEBIBYTE, ModelProfile, TileTokenRule
+from .profiles import MEBIBYTE, PILLOW_IMAGE_FORMATS, ModelProfile, TileTokenRule
 
 if TYPE_CHECKING:
     from PIL.Image import Exif
@@ -62,11 +62,7 @@ _pillow: ModuleType | None = _NOT_LOADED
 
 #: The Pillow formats this module opens, with the canonical name and MIME type it reports. Anything else (EPS
 #: would run Ghostscript, TGA has no signature and "identifies" random bytes) is refused as unreadable.
-_FORMATS: dict[str, tuple[str, str]] = {
-    "JPEG": ("jpeg", "image/jpeg"), "MPO": ("jpeg", "image/jpeg"), "PNG": ("png", "image/png"),
-    "GIF": ("gif", "image/gif"), "WEBP": ("webp", "image/webp"), "HEIF": ("heic", "image/heic"),
-    "TIFF": ("tiff", "image/tiff"), "BMP": ("bmp", "image/bmp"), "AVIF": ("avif", "image/avif"),
-}  # fmt: skip
+_FORMATS: dict[str, tuple[str, str]] = dict(PILLOW_IMAGE_FORMATS)
 _MIME = {canonical: mime for canonical, mime in _FORMATS.values()}
 #: Only to name the missing extra when Pillow cannot read the data; Pillow itself decides what an image is.
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
@@ -248,19 +244,15 @@ _DECODED = _DecodedMemo(capacity=512)
 
 
 def target_size(width: int, height: int, detail: str | None, rule: TileTokenRule) -> tuple[int, int]:
-    """The size the model looks at: ``low`` fits in 512x512, ``high``/``auto``/``None`` follow ``rule``; never up.
+    """The size the model looks at (:meth:`~.profiles.TileTokenRule.view_size`): ``low`` fits in 512x512,
+    ``high``/``auto``/``None`` follow ``rule``; never up.
 
     Example:
         >>> rule = TileTokenRule()
         >>> target_size(4000, 3000, "high", rule), target_size(4000, 3000, "low", rule), target_size(300, 200, "low", rule)
         ((1024, 768), (512, 384), (300, 200))
     """  # noqa: E501 - one doctest line
-    if detail == "low":
-        scale = min(1.0, rule.tile_size / max(width, height))
-        return max(1, round(width * scale)), max(1, round(height * scale))
-    if detail not in (None, "auto", "high"):
-        raise ValueError(f"detail must be 'low', 'high', 'auto' or None, got {detail!r}")
-    return rule.scaled_size(width, height)
+    return rule.view_size(width, height, detail)
 
 
 def normalize_image(

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from . import __version__
 from ._lock import lock_path
 from ._walk import walk_folder
+from .endpoints import AOAI_MIN_AUDIO_API_VERSION
 from .errors import EndpointRefusedError, MediaSourceError
 from .profiles import PROFILES, media_kind_for_name
 
@@ -121,7 +122,8 @@ class Inputs:
             raise EndpointRefusedError(
                 f"this api-version ({llm.endpoint_settings.api_version}) predates audio input",
                 where=where,
-                fix="leave --endpoint's api-version out (the default takes audio), or use 2025-01-01-preview or later",
+                fix="leave --endpoint's api-version out (the default takes audio), or use "
+                f"{AOAI_MIN_AUDIO_API_VERSION} or later",
             )
         if not takes:
             able = [name for name, p in PROFILES.items() if getattr(p, f"{self.media}_input")]

@@ -5,7 +5,7 @@ Data walks one way::
     LangChain message / content block
         --parse_messages-->  ParsedMessage (role, text, ordered text and MediaPart parts)
         --media_parts-->     checked against the model profile by the chat model (not here)
-        --to_sdk_messages--> azure.ai.inference models, whose ``as_dict()`` is the request JSON
+        --to_wire_messages--> the request's ``messages`` as wire JSON (plain dicts)
 
 Every block form a caller may hold is accepted: OpenAI Chat Completions (``image_url``, ``input_audio``), LangChain
 v0 (``source_type``) and v1 standard blocks. ``BaseChatModel`` already rewrites v0 blocks and OpenAI
@@ -33,18 +33,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from azure.ai.inference import models as az
 from langchain_core import messages as lc
 
+from ._urls import DataUrlError, is_data_url, is_http_url, parse_data_url, to_data_url
+from .errors import MEDIA_EXTRA_INSTALL, UnsupportedContentError
+from .profiles import AUDIO_MIME_TYPES, IMAGE_DETAILS, AudioFormat, audio_format_for_mime, audio_mime_type
 from .profiles import ImageDetail as ImageDetail  # re-exported: the chat model takes it from here
 
-_DETAILS = ("auto", "low", "high")
-#: The service's ``AudioContentFormat`` is wav or mp3; these are the MIME names callers use for them.
-_AUDIO_FORMATS: Mapping[str, Literal["wav", "mp3"]] = {
-    **dict.fromkeys(("audio/mpeg", "audio/mp3"), "mp3"),
-    **dict.fromkeys(("audio/wav", "audio/x-wav", "audio/wave"), "wav"),
-}
-_FORMAT_MIME: Mapping[str, str] = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 _MEDIA_TYPES = ("image", "image_url", "audio", "input_audio")
 _V0_KEYS = frozenset({"type", "source_type", "data", "url", "mime_type", "id", "metadata", "extras"})
 _BLOCK_FORMS = 'text, image or audio blocks ({"type": "text" | "image" | "audio", ...})'
@@ -54,23 +49,8 @@ _FIXES: Mapping[str, str] = {
     "file": "The service takes no files: extract the text and send a text block, or render the pages to images.",
 }
 _GENERIC_FIX = f"The service takes {_BLOCK_FORMS} only: convert the content to one of those."
-_MEDIA_EXTRA = "pip install 'langchain-azure-multimodal[media]'"
 #: Sent as a tool result whose only content was media, so the model looks for it in the user message that follows.
 _TOOL_MEDIA_NOTE = "[The result is media; it is attached to the user message after the tool results.]"
-
-
-class UnsupportedContentError(ValueError):
-    """A content block (or message) the wire format cannot carry.
-
-    The message says the block type, where it is (``messages[i].content[j]``) and what to do instead.
-    ``block_index`` is ``None`` for a message's string content or for the message as a whole.
-    """
-
-    def __init__(self, message: str, *, message_index: int, block_index: int | None, block_type: str) -> None:
-        super().__init__(message)
-        self.message_index = message_index
-        self.block_index = block_index
-        self.block_type = block_type
 
 
 @dataclass(frozen=True)
@@ -102,9 +82,9 @@ class MediaPart:
     extras: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
-    def audio_format(self) -> Literal["wav", "mp3"] | None:
+    def audio_format(self) -> AudioFormat | None:
         """The wire's audio format for :attr:`mime_type`, or ``None`` when the service has no name for it."""
-        return _AUDIO_FORMATS.get(self.mime_type or "")
+        return audio_format_for_mime(self.mime_type)
 
 
 @dataclass(frozen=True)
@@ -134,13 +114,13 @@ def _fail_message(index: int, kind: str, problem: str, fix: str) -> UnsupportedC
 
 def _split_data_url(url: str, loc: BlockLocation, kind: str) -> tuple[str, str]:
     """``(mime_type, base64)`` of a ``data:`` URL; the service decodes base64 data URLs only."""
-    header, comma, data = url[5:].partition(",")
-    mime, *params = header.split(";")
-    if not comma or "base64" not in (p.strip().lower() for p in params):
-        raise _fail(loc, kind, "the data URL is not base64-encoded", "Encode the bytes as data:<mime>;base64,<data>.")
-    if not mime.strip():
-        raise _fail(loc, kind, "the data URL has no MIME type", f"Write it as data:{kind}/<format>;base64,<data>.")
-    return mime.strip().lower(), data
+    try:
+        parsed = parse_data_url(url, require_base64=True)
+    except DataUrlError as error:
+        if error.what == "is not base64-encoded":
+            raise _fail(loc, kind, str(error), "Encode the bytes as data:<mime>;base64,<data>.") from None
+        raise _fail(loc, kind, str(error), f"Write it as data:{kind}/<format>;base64,<data>.") from None
+    return parsed.mime_type, parsed.payload
 
 
 def _source(block: dict[str, Any], loc: BlockLocation, kind: str) -> tuple[str | None, str | None, object]:
@@ -157,7 +137,11 @@ def _source(block: dict[str, Any], loc: BlockLocation, kind: str) -> tuple[str |
         fmt = inner.get("format") if isinstance(inner, dict) else None
         if not isinstance(inner, dict) or not isinstance(fmt, str):
             raise _fail(loc, kind, "input_audio needs 'data' and a 'format'", 'Send {"data": ..., "format": "wav"}.')
-        data, mime = inner.get("data"), _FORMAT_MIME.get(fmt.lower(), f"audio/{fmt.lower()}")
+        named = fmt.lower()
+        data, mime = (
+            inner.get("data"),
+            (audio_mime_type(cast(AudioFormat, named)) if named in AUDIO_MIME_TYPES else f"audio/{named}"),
+        )
     elif "source_type" in block:  # LangChain v0
         source_type = block.get("source_type")
         if source_type in ("id", "file_id"):
@@ -173,10 +157,10 @@ def _source(block: dict[str, Any], loc: BlockLocation, kind: str) -> tuple[str |
     if (url is not None and not isinstance(url, str)) or (data is not None and not isinstance(data, str)):
         raise _fail(loc, kind, "the url or base64 data is not a string", "Send the data as a base64 string.")
     if data is None and isinstance(url, str):
-        if url[:5].lower() == "data:":
+        if is_data_url(url):
             mime, data = _split_data_url(url, loc, kind)
             url = None
-        elif not url.lower().startswith(("http://", "https://")):
+        elif not is_http_url(url):
             # The service fetches http(s) only, and reading a local path here would be I/O.
             raise _fail(loc, kind, f"{url[:40]!r} is not an http(s) URL", "Read the file and send it as base64.")
     return url, data, mime
@@ -191,9 +175,9 @@ def _detail(block: dict[str, Any], loc: BlockLocation) -> ImageDetail | None:
         value = holder.get("detail") if isinstance(holder, dict) else None
         if value is None:
             continue
-        if not isinstance(value, str) or value not in _DETAILS:
+        if not isinstance(value, str) or value not in IMAGE_DETAILS:
             raise _fail(loc, "image", f"detail {value!r} is not auto, low or high", 'Use "auto", "low" or "high".')
-        return cast(ImageDetail, value)
+        return value
     return None
 
 
@@ -208,7 +192,7 @@ def _media(block: dict[str, Any], loc: BlockLocation, default_detail: ImageDetai
         raise _fail(loc, kind, f"{mime!r} is not an {kind} MIME type", f"Send {mime} content in its own block type.")
     if data is not None and mime is None:
         raise _fail(loc, kind, "base64 data has no MIME type", f'Set mime_type, e.g. "{example}".')
-    if kind == "audio" and url is not None and mime is not None and mime not in _AUDIO_FORMATS:
+    if kind == "audio" and url is not None and mime is not None and audio_format_for_mime(mime) is None:
         # Base64 audio in other formats is transcoded before sending (see _preflight); a URL is never fetched.
         fix = "Link a wav or mp3 file, or download it and send its bytes, which are transcoded to mp3."
         raise _fail(loc, kind, f"the service takes wav or mp3 audio, not {mime}", fix)
@@ -369,7 +353,7 @@ def parse_messages(
     >>> part.kind, part.mime_type, part.detail, str(part.location)
     ('image', 'image/png', 'low', 'messages[1].content[1]')
     """
-    if default_image_detail is not None and default_image_detail not in _DETAILS:
+    if default_image_detail is not None and default_image_detail not in IMAGE_DETAILS:
         raise ValueError(f"default_image_detail must be auto, low or high, not {default_image_detail!r}")
     parsed: list[ParsedMessage] = []
     tool_media: list[str | MediaPart] = []  # media of the current run of ToolMessages, with a header per call
@@ -402,76 +386,71 @@ def media_parts(parsed: Sequence[ParsedMessage]) -> list[MediaPart]:
     return [part for message in parsed for part in message.parts if isinstance(part, MediaPart)]
 
 
-def to_content_item(part: MediaPart) -> az.ContentItem | dict[str, Any]:
-    """The SDK content item for one media part; audio by URL is a plain dict, as the SDK has no class for it.
+def to_content_item(part: MediaPart) -> dict[str, Any]:
+    """The wire content item for one media part.
 
     >>> wav = MediaPart("audio", BlockLocation(0, 1), data="UklGRg==", mime_type="audio/x-wav")
-    >>> to_content_item(wav).as_dict()
+    >>> to_content_item(wav)
     {'type': 'input_audio', 'input_audio': {'data': 'UklGRg==', 'format': 'wav'}}
     >>> to_content_item(MediaPart("audio", BlockLocation(0, 2), url="https://example.com/a.mp3"))
     {'type': 'audio_url', 'audio_url': {'url': 'https://example.com/a.mp3'}}
+    >>> to_content_item(MediaPart("image", BlockLocation(0, 3), url="https://example.com/a.png", detail="low"))
+    {'type': 'image_url', 'image_url': {'url': 'https://example.com/a.png', 'detail': 'low'}}
     """
     if part.data is None and part.url is None:
         raise _fail(part.location, part.kind, "the media part has neither url nor data", "Set one of them.")
     if part.kind == "image":
-        url = part.url if part.data is None else f"data:{part.mime_type};base64,{part.data}"
-        return az.ImageContentItem(image_url=az.ImageUrl(url=cast(str, url), detail=part.detail))
+        image: dict[str, Any] = {
+            "url": part.url if part.data is None else to_data_url(cast(str, part.mime_type), part.data)
+        }
+        if part.detail is not None:  # the service's own default applies when none is sent
+            image["detail"] = part.detail
+        return {"type": "image_url", "image_url": image}
     if part.data is None:
         return {"type": "audio_url", "audio_url": {"url": part.url}}
     audio_format = part.audio_format
     if audio_format is None:
-        fix = f"Convert it to wav or mp3, or install the media extra ({_MEDIA_EXTRA})."
+        fix = f"Convert it to wav or mp3, or install the media extra ({MEDIA_EXTRA_INSTALL})."
         raise _fail(part.location, "audio", f"the service takes wav or mp3 audio, not {part.mime_type}", fix)
-    return az.AudioContentItem(input_audio=az.InputAudio(data=part.data, format=audio_format))
+    return {"type": "input_audio", "input_audio": {"data": part.data, "format": audio_format}}
 
 
-def _sdk_message(message: ParsedMessage) -> az.ChatRequestMessage | dict[str, Any]:
-    if message.role == "user":
-        if not message.parts:
-            return az.UserMessage(content=message.text)
-        items = [az.TextContentItem(text=p) if isinstance(p, str) else to_content_item(p) for p in message.parts]
-        return az.UserMessage(content=cast("list[az.ContentItem]", items))  # audio_url items are plain dicts
-    if message.role == "system":
-        return az.SystemMessage(content=message.text)
-    if message.role == "developer":
-        return az.DeveloperMessage(content=message.text)
+def _wire_message(message: ParsedMessage) -> dict[str, Any]:
+    if message.role == "user" and message.parts:
+        items = [{"type": "text", "text": p} if isinstance(p, str) else to_content_item(p) for p in message.parts]
+        return {"role": "user", "content": items}
     if message.role == "assistant":
         calls = [
-            az.ChatCompletionsToolCall(id=c["id"], function=az.FunctionCall(name=c["name"], arguments=c["arguments"]))
+            {"id": c["id"], "function": {"name": c["name"], "arguments": c["arguments"]}, "type": "function"}
             for c in message.tool_calls
         ]
+        if not calls:
+            return {"role": "assistant", "content": message.text}
         # With tool calls and no text the content is omitted: an empty string would read as an empty answer.
-        return az.AssistantMessage(content=message.text or (None if calls else ""), tool_calls=calls or None)
+        sent: dict[str, Any] = {"role": "assistant", "content": message.text} if message.text else {"role": "assistant"}
+        sent["tool_calls"] = calls
+        return sent
     if message.role == "tool":
-        return az.ToolMessage(content=message.text, tool_call_id=message.tool_call_id or "")
+        return {"role": "tool", "content": message.text, "tool_call_id": message.tool_call_id or ""}
     return {"role": message.role, "content": message.text}
 
 
-def to_sdk_messages(parsed: Sequence[ParsedMessage]) -> list[az.ChatRequestMessage | dict[str, Any]]:
-    """The SDK request messages for parsed messages; roles the SDK has no class for become plain dicts.
+def to_wire_messages(parsed: Sequence[ParsedMessage]) -> list[dict[str, Any]]:
+    """The request's ``messages``, as the wire JSON: dicts ready for ``json.dumps``.
 
-    >>> from langchain_core.messages import AIMessage, ChatMessage
+    >>> from langchain_core.messages import AIMessage, ChatMessage, HumanMessage
+    >>> block = {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "high"}}
     >>> parsed = parse_messages([
     ...     ChatMessage(role="critic", content="Too long."),
+    ...     HumanMessage(["Describe:", block]),
     ...     AIMessage("", tool_calls=[{"id": "c1", "name": "add", "args": {"a": 1}}]),
     ... ])
-    >>> [m if isinstance(m, dict) else m.as_dict() for m in to_sdk_messages(parsed)]  # doctest: +NORMALIZE_WHITESPACE
+    >>> to_wire_messages(parsed)  # doctest: +NORMALIZE_WHITESPACE
     [{'role': 'critic', 'content': 'Too long.'},
+     {'role': 'user', 'content': [{'type': 'text', 'text': 'Describe:'},
+                                  {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.jpg',
+                                                                      'detail': 'high'}}]},
      {'role': 'assistant', 'tool_calls': [{'id': 'c1', 'function': {'name': 'add', 'arguments': '{"a": 1}'},
                                            'type': 'function'}]}]
     """
-    return [_sdk_message(message) for message in parsed]
-
-
-def convert_messages(
-    messages: Sequence[lc.BaseMessage], *, default_image_detail: ImageDetail | None = None
-) -> list[az.ChatRequestMessage | dict[str, Any]]:
-    """LangChain messages to SDK request messages: ``to_sdk_messages(parse_messages(...))``.
-
-    >>> from langchain_core.messages import HumanMessage
-    >>> block = {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "high"}}
-    >>> convert_messages([HumanMessage(["Describe:", block])])[0].as_dict()  # doctest: +NORMALIZE_WHITESPACE
-    {'role': 'user', 'content': [{'type': 'text', 'text': 'Describe:'},
-     {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.jpg', 'detail': 'high'}}]}
-    """
-    return to_sdk_messages(parse_messages(messages, default_image_detail=default_image_detail))
+    return [_wire_message(message) for message in parsed]

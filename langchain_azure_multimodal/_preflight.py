@@ -1,7 +1,7 @@
 """Pre-flight: every media part is normalised and checked against the model's profile before any request.
 
 This is the middle step of the one-way data walk (LangChain block → media part → **checked against the model
-profile** → SDK content item → request). It takes the parsed messages of :mod:`._messages` and returns them with
+profile** → wire content item → request). It takes the parsed messages of :mod:`._messages` and returns them with
 each part made valid and cheap, or raises a :class:`~langchain_azure_multimodal.errors.MediaError` that names the
 message and block, the file, the limit and the fix:
 
@@ -20,15 +20,15 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from . import _audio, _images
-from ._messages import MediaPart, ParsedMessage, UnsupportedContentError, media_parts
-from .endpoints import AOAI_MIN_AUDIO_API_VERSION, EndpointSettings
-from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError
+from ._messages import MediaPart, ParsedMessage, media_parts
+from ._urls import decode_base64
+from .endpoints import AOAI_MIN_AUDIO_API_VERSION, ROUTES, EndpointKind, EndpointSettings
+from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError, UnsupportedContentError
 from .profiles import IMAGE_MIME_ALIASES, ModelProfile
 
 ImagePolicy = Literal["error", "keep_last"]
@@ -127,13 +127,8 @@ def _prepare_part(part: MediaPart, profile: ModelProfile, options: MediaOptions)
 
 def _decode(part: MediaPart, where: str) -> bytes:
     try:
-        # a2b_base64 on the str itself: b64decode(validate=True) first makes an ASCII copy of a 27 MB string.
-        data = (
-            binascii.a2b_base64(part.data or "", strict_mode=True)  # type: ignore[call-arg, unused-ignore]
-            if sys.version_info >= (3, 11)
-            else base64.b64decode(part.data or "", validate=True)
-        )
-    except (binascii.Error, ValueError):
+        data = decode_base64(part.data or "")
+    except binascii.Error:
         raise MediaDecodeError(
             f"the {part.kind}'s base64 data does not decode",
             where=where,
@@ -255,7 +250,8 @@ def _check_image_counts(
 
 
 def check_endpoint_takes_audio(parsed: Sequence[ParsedMessage], settings: EndpointSettings) -> None:
-    """Azure OpenAI deployments take audio only from api-version 2025-01-01-preview on: refuse it before sending."""
+    """Azure OpenAI deployments take audio only from an api-version on (``endpoints.api_version_takes_audio``):
+    refuse it before sending."""
     if settings.supports_audio_input():
         return
     audio = next((part for part in media_parts(parsed) if part.kind == "audio"), None)
@@ -264,7 +260,7 @@ def check_endpoint_takes_audio(parsed: Sequence[ParsedMessage], settings: Endpoi
             f"Unsupported content at {audio.location} (block type 'audio'): Azure OpenAI deployments take "
             f"audio input from api-version {AOAI_MIN_AUDIO_API_VERSION} on, and this model uses "
             f"api_version={settings.api_version!r}. Pass api_version='{AOAI_MIN_AUDIO_API_VERSION}' "
-            "or later (or leave api_version out), or use the /openai/v1 endpoint.",
+            f"or later (or leave api_version out), or use the {ROUTES[EndpointKind.OPENAI_V1].paths[0]} endpoint.",
             message_index=audio.location.message_index,
             block_index=audio.location.block_index,
             block_type="audio",

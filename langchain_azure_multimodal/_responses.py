@@ -1,7 +1,7 @@
 """Pure conversion of Azure AI Model Inference responses into LangChain messages.
 
-Both the complete answer (``ChatCompletions``) and each streamed update (``StreamingChatCompletionsUpdate``) are
-read as their wire JSON (the SDK's models are mappings of it), so fields the SDK has no attribute for —
+Both the complete answer (``ChatCompletions``) and each streamed update (``StreamingChatCompletionsUpdate``) arrive
+as their wire JSON (see :class:`~._azure.wire.ChatWire`), so fields the SDK has no attribute for —
 ``reasoning_content``, Azure OpenAI's ``content_filter_results``, a tool call's ``index`` — are not lost.
 
 Example:
@@ -26,15 +26,6 @@ from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, p
 
 #: ``response_metadata["model_provider"]`` of every message this package makes.
 MODEL_PROVIDER = "azure_ai"
-
-
-def wire(obj: Any) -> Mapping[str, Any]:
-    """The wire JSON of an SDK model or a plain mapping.
-
-    SDK models are mappings over the JSON they were read from, so they are used as they are: converting them back
-    with ``as_dict()`` would copy every nested object of every response and streamed chunk.
-    """
-    return obj if isinstance(obj, Mapping) else dict(obj)
 
 
 def usage_metadata(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
@@ -108,9 +99,8 @@ def _content(text: str | None, reasoning: str | None) -> str | list[str | dict[s
     return blocks
 
 
-def to_ai_message(completion: Any) -> AIMessage:
+def to_ai_message(data: Mapping[str, Any]) -> AIMessage:
     """The ``AIMessage`` for a non-streamed ``ChatCompletions`` (first choice)."""
-    data = wire(completion)
     choices = data.get("choices") or []
     if not choices:
         raise ValueError(f"the service answered with no choices (response id {data.get('id')!r})")
@@ -135,9 +125,8 @@ class StreamState:
     tool_call_positions: dict[int, int] = field(default_factory=dict)
 
 
-def to_ai_message_chunk(update: Any, state: StreamState) -> AIMessageChunk | None:
+def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessageChunk | None:
     """The ``AIMessageChunk`` for one streamed update, or ``None`` if it carries nothing."""
-    data = wire(update)
     choices = data.get("choices") or []
     usage = usage_metadata(data.get("usage"))
     if not choices:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
-import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
-from azure.ai.inference import ChatCompletionsClient
-from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
-from azure.core.credentials import AzureKeyCredential, TokenCredential
-from azure.core.credentials_async import AsyncTokenCredential
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models import ModelProfile as LangChainModelProfile
@@ -23,12 +16,14 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
-from ._clients import LoopClient, close_at_shutdown, explain_default_credential
-from ._messages import ImageDetail, parse_messages, to_sdk_messages
+from ._azure.credentials import Credential
+from ._azure.types import AzureKeyCredential
+from ._azure.wire import ChatWire
+from ._messages import ImageDetail, parse_messages, to_wire_messages
 from ._preflight import ImagePolicy, MediaOptions, check_endpoint_takes_audio, prepare
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
-from ._transport import acomplete_chat, astream_chat, client_kwargs, complete_chat, stream_chat
-from .endpoints import EndpointError, EndpointKind, EndpointSettings, resolve_endpoint
+from .endpoints import EndpointKind, EndpointSettings, resolve_endpoint
+from .errors import EndpointError
 from .estimates import estimate_tokens
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
@@ -38,7 +33,6 @@ if TYPE_CHECKING:
     from . import _tools
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
-Credential = SecretStr | TokenCredential | AsyncTokenCredential
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
 
 
@@ -117,11 +111,7 @@ class ChatAzureMultimodal(BaseChatModel):
 
     _settings: EndpointSettings = PrivateAttr()
     _info_profile: ModelProfile | None = PrivateAttr(default=None)
-    _client: ChatCompletionsClient | None = PrivateAttr(default=None)
-    _default_credential: Any = PrivateAttr(default=None)
-    _loop_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopClient] = PrivateAttr(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    _wire: ChatWire | None = PrivateAttr(default=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:
@@ -211,88 +201,30 @@ class ChatAzureMultimodal(BaseChatModel):
             params["ls_stop"] = stop
         return params
 
-    # ------------------------------------------------------------------------------------------ clients
+    # ------------------------------------------------------------------------------------------ the wire
 
-    def _explain_sign_in(self) -> explain_default_credential:
-        return explain_default_credential(self.credential is None, self._settings.credential_scopes)
-
-    def _credential_for(self, *, is_async: bool) -> Any:
-        """The credential for a new client: the key, the user's Entra credential, or DefaultAzureCredential."""
-        credential = self.credential
-        if isinstance(credential, SecretStr):
-            return AzureKeyCredential(credential.get_secret_value())
-        if credential is not None:
-            return credential
-        if not self._settings.credential_scopes:
-            raise ValueError(
-                f"{self._settings.kind.value} endpoints take a key: pass credential=/api_key= or set "
-                "AZURE_INFERENCE_CREDENTIAL"
+    def _chat_wire(self) -> ChatWire:
+        """What every request goes through, made on first use from the endpoint, credential, ``max_retries``,
+        ``timeout`` and ``client_kwargs``; it makes the SDK clients, also on first use."""
+        if self._wire is None:
+            self._wire = ChatWire(
+                self._settings,
+                self.credential,
+                max_retries=self.max_retries,
+                timeout=self.timeout,
+                client_kwargs=self.client_kwargs,
             )
-        if is_async:  # one per event loop, closed with its client (see _async_client)
-            from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
-
-            return AsyncDefaultAzureCredential()
-        if self._default_credential is None:
-            from azure.identity import DefaultAzureCredential
-
-            self._default_credential = DefaultAzureCredential()
-        return self._default_credential
-
-    def _kwargs_for_client(self, *, is_async: bool) -> dict[str, Any]:
-        return client_kwargs(
-            self._settings,
-            max_retries=self.max_retries,
-            timeout=self.timeout,
-            extra=self.client_kwargs,
-            is_async=is_async,
-        )
-
-    def _sync_client(self) -> ChatCompletionsClient:
-        if self._client is None:
-            self._client = ChatCompletionsClient(
-                endpoint=self._settings.endpoint,
-                credential=self._credential_for(is_async=False),
-                **self._kwargs_for_client(is_async=False),
-            )
-        return self._client
-
-    def _async_client(self) -> AsyncChatCompletionsClient:
-        """The async client of the running event loop, made on first use and closed when that loop shuts down.
-
-        An aiohttp session belongs to the loop that made it, and LangChain may be called from many loops, so there is
-        one client per loop. Its connections are reused by every call on that loop (a client per call costs a new
-        session, pipeline and connection each time), and a task parked on the loop closes it when ``asyncio.run`` or
-        the test runner cancels the loop's remaining tasks at shutdown. Call :meth:`aclose` to close it sooner.
-        """
-        loop = asyncio.get_running_loop()
-        bundle = self._loop_clients.get(loop)
-        if bundle is None:
-            credential = self._credential_for(is_async=True)
-            owned = credential if self.credential is None else None
-            client = AsyncChatCompletionsClient(
-                endpoint=self._settings.endpoint, credential=credential, **self._kwargs_for_client(is_async=True)
-            )
-            closer = loop.create_task(
-                close_at_shutdown(client, owned, forget=lambda: self._loop_clients.pop(loop, None))
-            )
-            bundle = LoopClient(client, owned, closer)
-            self._loop_clients[loop] = bundle
-        return bundle.client
+        return self._wire
 
     async def aclose(self) -> None:
         """Close the async client of the running event loop (and the sync client), if they were made."""
-        bundle = self._loop_clients.pop(asyncio.get_running_loop(), None)
-        if bundle is not None:
-            bundle.closer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await bundle.closer
-        self.close()
+        if self._wire is not None:
+            await self._wire.aclose()
 
     def close(self) -> None:
         """Close the sync client, if it was made."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._wire is not None:
+            self._wire.close()
 
     def _known_profile(self) -> ModelProfile:
         """The profile checks use: the user's, else the one ``model`` names, else ``/info``'s (once looked up)."""
@@ -314,7 +246,7 @@ class ChatAzureMultimodal(BaseChatModel):
     async def _alook_up_profile(self) -> None:
         if self._needs_info_profile():
             try:
-                info = await self._async_client().get_model_info()
+                info = await self._chat_wire().amodel_info()
                 self._info_profile = resolve_profile(info.get("model_name"))
             except Exception:
                 self._info_profile = DEFAULT_PROFILE
@@ -344,8 +276,7 @@ class ChatAzureMultimodal(BaseChatModel):
         """The endpoint's ``/info`` (model name, type and provider), where the endpoint kind has it."""
         if not self._settings.has_model_info:
             raise ValueError(f"{self._settings.kind.value} endpoints have no /info route")
-        with self._explain_sign_in():
-            return dict(self._sync_client().get_model_info().as_dict())
+        return self._chat_wire().model_info()
 
     # ------------------------------------------------------------------------------------------ requests
 
@@ -373,7 +304,7 @@ class ChatAzureMultimodal(BaseChatModel):
             image_policy=kwargs.pop("image_policy", self.image_policy),
         )
         prepared = prepare(parsed, self._known_profile(), media)
-        body: dict[str, Any] = {"messages": to_sdk_messages(prepared)}
+        body: dict[str, Any] = {"messages": to_wire_messages(prepared)}
         for name in _GENERATION_FIELDS:
             value = kwargs.pop(name, None)
             value = getattr(self, name) if value is None else value
@@ -423,9 +354,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        with self._explain_sign_in():
-            completion = complete_chat(self._sync_client(), body, headers)
-        return _chat_result(to_ai_message(completion))
+        return _chat_result(to_ai_message(self._chat_wire().complete(body, headers)))
 
     async def _agenerate(
         self,
@@ -439,9 +368,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        with self._explain_sign_in():
-            completion = await acomplete_chat(self._async_client(), body, headers)
-        return _chat_result(to_ai_message(completion))
+        return _chat_result(to_ai_message(await self._chat_wire().acomplete(body, headers)))
 
     def _stream(
         self,
@@ -454,7 +381,7 @@ class ChatAzureMultimodal(BaseChatModel):
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
-        with self._explain_sign_in(), stream_chat(self._sync_client(), body, headers, raw=True) as updates:
+        with self._chat_wire().stream(body, headers) as updates:
             for update in updates:
                 chunk = _generation_chunk(update, state)
                 if chunk is None:
@@ -474,15 +401,14 @@ class ChatAzureMultimodal(BaseChatModel):
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
         state = StreamState()
-        with self._explain_sign_in():
-            async with await astream_chat(self._async_client(), body, headers, raw=True) as updates:
-                async for update in updates:
-                    chunk = _generation_chunk(update, state)
-                    if chunk is None:
-                        continue
-                    if run_manager:
-                        await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
-                    yield chunk
+        async with self._chat_wire().astream(body, headers) as updates:
+            async for update in updates:
+                chunk = _generation_chunk(update, state)
+                if chunk is None:
+                    continue
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
 
     # ------------------------------------------------------------------------------------------ tools
 
@@ -551,7 +477,7 @@ def _chat_result(message: AIMessage) -> ChatResult:
     return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
 
 
-def _generation_chunk(update: Any, state: StreamState) -> ChatGenerationChunk | None:
+def _generation_chunk(update: Mapping[str, Any], state: StreamState) -> ChatGenerationChunk | None:
     message: AIMessageChunk | None = to_ai_message_chunk(update, state)
     if message is None:
         return None

@@ -17,14 +17,18 @@ import logging
 import os
 import sys
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
-from ._clients import ResponseStatuses
-from .chat_models import ChatAzureMultimodal
-from .emulator import Emulator
+from ._azure.statuses import ResponseStatuses
+from ._ingest_task import Task
 from .errors import IngestRefusedError
-from .estimates import Prices
-from .ingest import Summary, Task, run_ingest
-from .profiles import MEDIA_TYPES_BY_EXTENSION, media_kind_for_name
+from .profiles import IMAGE_DETAILS, MEDIA_TYPES_BY_EXTENSION, media_kind_for_name
+
+if TYPE_CHECKING:
+    from .ingest import Summary
+
+# Only what the parser needs is imported above: ``--help`` and every argparse error must come back at once. The chat
+# model, the emulator (aiohttp) and the ingest machinery are imported in ``_ingest``, once a run really starts.
 
 EMULATOR_KEY = "ingest-emulator-key"
 #: How the identity and the lines name the embedded emulator, whose port changes from run to run.
@@ -65,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--prompt", type=_prompt, default=None, help="the instruction sent with each file (default: the task's)"
     )
     ingest.add_argument(
-        "--detail", choices=("auto", "low", "high"), default=None, help="image detail, for describe (low is cheapest)"
+        "--detail", choices=IMAGE_DETAILS, default=None, help="image detail, for describe (low is cheapest)"
     )
     ingest.add_argument(
         "--glob", default="**/*", help="in folders, take the files matching this (default: %(default)s)"
@@ -168,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from .chat_models import ChatAzureMultimodal  # here, not at the top: see the comment under the imports
+    from .emulator import Emulator
+    from .estimates import Prices
+    from .ingest import run_ingest
+
     # A failed sign-in ends the run with one line saying what to do; azure-identity would also log its whole chain
     # of attempts (15 lines) as a warning.
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
@@ -228,6 +237,7 @@ def summary_line(summary: Summary, task: Task) -> str:
 
     Example:
         >>> from collections import Counter
+        >>> from langchain_azure_multimodal.ingest import Summary
         >>> done = Summary(found=5, other=2, other_by_extension=Counter({".txt": 2}), skipped=1, done=4, reused=1,
         ...                tokens=1200, throttled=3, throttled_gave_up=1)
         >>> summary_line(done, Task.parse("describe"))

@@ -24,6 +24,7 @@ from langchain_core.messages.ai import UsageMetadata, add_usage
 
 from .chat_models import ChatAzureMultimodal
 from .emulator import Emulator
+from .errors import MEDIA_EXTRA_INSTALL
 
 DEMO_MODEL = "phi-4-multimodal-instruct"
 DEMO_KEY = "demo-key"
@@ -34,7 +35,7 @@ def chart_png() -> bytes:
     try:
         from PIL import Image, ImageDraw
     except ImportError:
-        sys.exit("The demo draws its image with Pillow: pip install 'langchain-azure-multimodal[media]'")
+        sys.exit(f"The demo draws its image with Pillow: {MEDIA_EXTRA_INSTALL}")
     image = Image.new("RGB", (640, 400), "white")
     draw = ImageDraw.Draw(image)
     for index, height in enumerate((120, 260, 180, 330)):

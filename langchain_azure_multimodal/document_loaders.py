@@ -49,13 +49,14 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
 import urllib.parse
 import warnings
-from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, Union
 
@@ -64,10 +65,12 @@ from langchain_core.documents import Document
 from langchain_core.documents.base import Blob
 
 from . import _audio, _images, parts
+from ._concurrency import in_order
+from ._urls import is_http_url
 from ._walk import check_walk_options, walk_folder
 from .errors import MediaError, MediaExtraRequiredError, MediaSourceError
 from .parsers import _MediaParser
-from .profiles import ImageDetail, MediaKind, media_kind_for_name, media_type_for_name
+from .profiles import ImageDetail, MediaKind, check_image_detail, media_kind_for_name, media_type_for_name
 
 __all__ = ["AudioLoader", "ImageLoader", "to_blob", "to_message_part"]
 
@@ -91,7 +94,7 @@ def to_message_part(doc: Document) -> dict[str, Any]:
     if "data" in meta:
         data: str | bytes = meta["data"]
         name = None
-    elif _is_url(source):
+    elif is_http_url(source):
         data, name = source, None
     else:
         loaded = _read(source, kind)
@@ -182,29 +185,19 @@ class _MediaLoader(BaseLoader):
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Like :meth:`lazy_load`, reading up to 8 files at once in worker threads; same Documents, same order."""
-        tasks, pending, more = self._tasks(), deque[asyncio.Future[Document | None]](), True
-        try:
-            while True:
-                while more and len(pending) < _WINDOW:
-                    task = await asyncio.to_thread(next, tasks, None)  # the walk reads directories: off the loop
-                    if task is None:
-                        more = False
-                    else:
-                        pending.append(asyncio.ensure_future(asyncio.to_thread(task)))
-                if not pending:
-                    return
-                try:
-                    doc = await pending.popleft()
-                except MediaExtraRequiredError:
-                    raise
-                except MediaError as error:
-                    self._failed(error)
-                    continue
-                if doc is not None:
-                    yield doc
-        finally:
-            for future in pending:
-                future.cancel()
+
+        async def jobs() -> AsyncIterator[Callable[[], Awaitable[Document | MediaError | None]]]:
+            tasks = self._tasks()
+            # The walk reads directories: off the loop, like the files.
+            while (task := await asyncio.to_thread(next, tasks, None)) is not None:
+                yield functools.partial(_read_in_thread, task)
+
+        async with aclosing(in_order(jobs(), limit=_WINDOW, window=_WINDOW)) as outcomes:
+            async for outcome in outcomes:
+                if isinstance(outcome, MediaError):
+                    self._failed(outcome)  # raises with on_error="raise": the files still being read are dropped
+                elif outcome is not None:
+                    yield outcome
 
     def to_message_part(self, doc: Document) -> dict[str, Any]:
         """Same as the module's :func:`to_message_part`."""
@@ -258,7 +251,7 @@ class _MediaLoader(BaseLoader):
             if isinstance(source, (bytes, bytearray, memoryview)):
                 data = source.tobytes() if isinstance(source, memoryview) else bytes(source)
                 yield lambda data=data, label=f"bytes[#{index}]": self._from_bytes(data, label)
-            elif isinstance(source, str) and _is_url(source):
+            elif isinstance(source, str) and is_http_url(source):
                 yield lambda url=source: self._from_url(url)
             elif isinstance(source, (str, os.PathLike)):
                 path = Path(source)
@@ -331,9 +324,7 @@ class ImageLoader(_MediaLoader):
         detail: ImageDetail | None = None,
     ) -> None:
         super().__init__(sources, glob=glob, recursive=recursive, exclude=exclude, on_error=on_error)
-        if detail not in (None, "auto", "low", "high"):
-            raise ValueError(f"detail must be 'auto', 'low', 'high' or None, not {detail!r}")
-        self.detail = detail
+        self.detail = check_image_detail(detail)
         self._extra = {"detail": detail} if detail else {}
 
 
@@ -363,5 +354,11 @@ def _read(path: str, kind: MediaKind) -> Any:
     return parts._read_path(path, None, kind, min(max(size, 1), parts._MAX_PART_BYTES))
 
 
-def _is_url(source: str) -> bool:
-    return source[:8].lower().startswith(("http://", "https://"))
+async def _read_in_thread(task: Callable[[], Document | None]) -> Document | MediaError | None:
+    """One task's Document, or the MediaError that ``on_error`` decides about (the extra's error is raised)."""
+    try:
+        return await asyncio.to_thread(task)
+    except MediaExtraRequiredError:
+        raise
+    except MediaError as error:
+        return error

@@ -41,21 +41,29 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import parse_qsl, quote, urlsplit
+
+from .errors import EndpointError
 
 __all__ = [
     "AOAI_DEFAULT_API_VERSION",
     "AOAI_MIN_AUDIO_API_VERSION",
     "AZURE_AI_SCOPE",
     "AZURE_ML_SCOPE",
+    "CHAT_COMPLETIONS_PATH",
     "COGNITIVE_SERVICES_SCOPE",
+    "MODEL_INFO_PATH",
+    "ROUTES",
     "SDK_DEFAULT_API_VERSION",
-    "EndpointError",
+    "SECRET_HEADERS",
     "EndpointKind",
     "EndpointSettings",
+    "KindRoute",
+    "api_version_takes_audio",
     "detect_endpoint_kind",
     "environment_proxies",
     "resolve_endpoint",
@@ -70,13 +78,18 @@ SDK_DEFAULT_API_VERSION = "2024-05-01-preview"
 AOAI_MIN_AUDIO_API_VERSION = "2025-01-01-preview"
 #: The documented minimum for audio input, so audio works out of the box.
 AOAI_DEFAULT_API_VERSION = AOAI_MIN_AUDIO_API_VERSION
+#: The chat route, below an endpoint (``{endpoint}/chat/completions``).
+CHAT_COMPLETIONS_PATH = "/chat/completions"
+#: The model-info route, below the endpoints whose kind has one (:attr:`KindRoute.model_info`).
+MODEL_INFO_PATH = "/info"
+#: Request headers whose values are secrets (keys and tokens): masked wherever requests are logged or shown, by the
+#: client's network trace and the emulator's recorded requests alike. Lower case: compare ``name.lower()``.
+SECRET_HEADERS: frozenset[str] = frozenset(
+    {"api-key", "authorization", "proxy-authorization", "ocp-apim-subscription-key"}
+)
 _EXAMPLE_URL = "https://<resource>.services.ai.azure.com/models"
 _AOAI_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}(-preview)?\Z")
-# Path shapes; matched on the lowercased path without a trailing slash or "/chat/completions".
-_V1_PATH = re.compile(r"/openai/v1\Z")
-_AOAI_PATH = re.compile(r"/openai/deployments/[^/]+\Z")
-_FOUNDRY_PATH = re.compile(r"/models\Z")  # "/models" and "/api/models"
-_CHAT_SUFFIX = re.compile(r"(/chat/completions/*)+\Z", re.IGNORECASE)
+_CHAT_SUFFIX = re.compile(rf"({re.escape(CHAT_COMPLETIONS_PATH)}/*)+\Z", re.IGNORECASE)
 _HOST_NAME = re.compile(r"[a-z0-9._~-]+\Z")
 _GITHUB_HOSTS = ("models.github.ai", "models.inference.ai.azure.com")
 _SERVERLESS_SUFFIXES = (".inference.ai.azure.com", ".inference.ml.azure.com", ".models.ai.azure.com")
@@ -108,15 +121,74 @@ class EndpointKind(StrEnum):
     OPENAI_COMPATIBLE = "openai-compatible"
 
 
-class EndpointError(ValueError):
-    """An endpoint URL, kind or API version that cannot work; the message says what to change.
+@dataclass(frozen=True)
+class KindRoute:
+    """The Azure routes of one endpoint kind and what they take: the client resolves URLs by it, the emulator serves it.
 
     Example:
-        >>> resolve_endpoint("my-resource")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        langchain_azure_multimodal.endpoints.EndpointError: endpoint must be an http(s) URL ...; got 'my-resource'
+        >>> route = ROUTES[EndpointKind.AZURE_OPENAI]
+        >>> route.paths[0].format(deployment="gpt-4o") + CHAT_COMPLETIONS_PATH
+        '/openai/deployments/gpt-4o/chat/completions'
+        >>> [kind.value for kind, route in ROUTES.items() if not route.api_version]
+        ['openai-v1']
     """
+
+    #: The endpoint's path on its host (the chat route is ``{path}/chat/completions``); ``{deployment}`` stands for a
+    #: deployment's name. The first is the one a bare resource URL gets and the emulator's ``endpoint_for`` gives.
+    paths: tuple[str, ...]
+    #: Requests carry ``?api-version=`` (the service refuses a request without one); ``False``: it is refused.
+    api_version: bool
+    #: ``GET {path}/info`` describes the model.
+    model_info: bool
+    #: The body must name the model (the deployment, on ``/openai/v1``).
+    model_required: bool
+    #: The route speaks OpenAI's chat API natively: OpenAI's parameters beyond the spec (``stream_options``...) are
+    #: known parameters, and streamed chunks are ``chat.completion.chunk`` objects.
+    openai_protocol: bool
+
+
+#: The kinds with Azure routes (GitHub Models and OpenAI-compatible servers have their own). A serverless endpoint
+#: is a host's root; a local root (the emulator's) follows the serverless route's facts.
+ROUTES: Mapping[EndpointKind, KindRoute] = MappingProxyType({
+    EndpointKind.FOUNDRY: KindRoute(("/models", "/api/models"), api_version=True, model_info=True,
+                                    model_required=False, openai_protocol=False),
+    EndpointKind.AZURE_OPENAI: KindRoute(("/openai/deployments/{deployment}",), api_version=True, model_info=False,
+                                         model_required=False, openai_protocol=True),
+    EndpointKind.OPENAI_V1: KindRoute(("/openai/v1",), api_version=False, model_info=False, model_required=True,
+                                      openai_protocol=True),
+    EndpointKind.SERVERLESS: KindRoute(("",), api_version=True, model_info=True, model_required=False,
+                                       openai_protocol=False),
+})  # fmt: skip
+
+
+def api_version_takes_audio(kind: EndpointKind | str, api_version: str | None) -> bool:
+    """Whether requests to an endpoint of ``kind`` with ``api_version`` may carry audio input.
+
+    Only Azure OpenAI deployments depend on the version: they take ``input_audio`` from
+    :data:`AOAI_MIN_AUDIO_API_VERSION` on. Versions are dates, so the date part is compared and a release and its
+    preview count alike. The client checks this before sending, and the emulator answers 400 by it.
+
+    Example:
+        >>> [api_version_takes_audio("azure-openai", v) for v in ("2025-01-01", "2025-01-01-preview", "2024-10-21")]
+        [True, True, False]
+        >>> api_version_takes_audio("foundry", "2024-05-01-preview")
+        True
+    """
+    if kind != EndpointKind.AZURE_OPENAI or api_version is None:
+        return True
+    return api_version[:10] >= AOAI_MIN_AUDIO_API_VERSION[:10]
+
+
+def _path_pattern(kind: EndpointKind) -> re.Pattern[str]:
+    """The kind's endpoint paths as a pattern that ends a lowercased path (``/models`` also ends ``/api/models``)."""
+    shapes = (re.escape(path).replace(re.escape("{deployment}"), "[^/]+") for path in ROUTES[kind].paths)
+    return re.compile(f"(?:{'|'.join(shapes)})\\Z")
+
+
+# Path shapes; matched on the lowercased path without a trailing slash or "/chat/completions".
+_V1_PATH = _path_pattern(EndpointKind.OPENAI_V1)
+_AOAI_PATH = _path_pattern(EndpointKind.AZURE_OPENAI)
+_FOUNDRY_PATH = _path_pattern(EndpointKind.FOUNDRY)
 
 
 @dataclass(frozen=True)
@@ -155,10 +227,7 @@ class EndpointSettings:
             >>> resolve_endpoint(url).supports_audio_input()  # the default, 2025-01-01-preview
             True
         """
-        if self.kind is not EndpointKind.AZURE_OPENAI or self.api_version is None:
-            return True
-        # Versions are dates: compare the date part, so "2025-01-01" and "2025-01-01-preview" count alike.
-        return self.api_version[:10] >= AOAI_MIN_AUDIO_API_VERSION[:10]
+        return api_version_takes_audio(self.kind, self.api_version)
 
 
 @dataclass(frozen=True)
@@ -283,10 +352,11 @@ def _api_version(kind: EndpointKind, url: _Url, given: str | None) -> str | None
     if given is not None and not given.strip():
         raise EndpointError("api_version is empty; pass a version such as '2025-01-01-preview' or leave it out")
     chosen = given.strip() if given is not None else url.api_version
-    if kind is EndpointKind.OPENAI_V1:
+    route = ROUTES.get(kind)
+    if route is not None and not route.api_version:
         if chosen is not None:
             where = f"remove api_version={chosen!r}" if given is not None else "remove '?api-version=…' from the URL"
-            raise EndpointError(f"/openai/v1 endpoints take no api-version ({url.endpoint}); {where}")
+            raise EndpointError(f"{route.paths[0]} endpoints take no api-version ({url.endpoint}); {where}")
         return None
     if not chosen:
         return AOAI_DEFAULT_API_VERSION if kind is EndpointKind.AZURE_OPENAI else SDK_DEFAULT_API_VERSION
@@ -321,7 +391,7 @@ def resolve_endpoint(
         >>> resolve_endpoint("https://r.openai.azure.com/openai/v1", api_version="2024-10-21")
         Traceback (most recent call last):
         ...
-        langchain_azure_multimodal.endpoints.EndpointError: /openai/v1 endpoints take no api-version (https://r.openai.azure.com/openai/v1); remove api_version='2024-10-21'
+        langchain_azure_multimodal.errors.EndpointError: /openai/v1 endpoints take no api-version (https://r.openai.azure.com/openai/v1); remove api_version='2024-10-21'
     """  # noqa: E501 - doctest output
     url = _parse(endpoint)
     resolved = _kind(kind) if kind is not None else _detect(url)
@@ -332,7 +402,7 @@ def resolve_endpoint(
         )
     # These roots serve no chat route; the right path is unambiguous.
     if not url.path and resolved is EndpointKind.FOUNDRY and url.host.endswith(_FOUNDRY_SUFFIX):
-        url = replace(url, path="/models")
+        url = replace(url, path=ROUTES[EndpointKind.FOUNDRY].paths[0])
     if not url.path and resolved is EndpointKind.GITHUB_MODELS and url.host == "models.github.ai":
         url = replace(url, path="/inference")
     local_root = url.is_local and not url.path
@@ -342,16 +412,18 @@ def resolve_endpoint(
         scopes = (credential_scopes,)
     else:
         scopes = tuple(credential_scopes)
+    route = ROUTES.get(resolved)
+    if route is None and local_root and resolved is EndpointKind.OPENAI_COMPATIBLE:
+        route = ROUTES[EndpointKind.SERVERLESS]  # the emulator's root: a serverless-style route
     return EndpointSettings(
         kind=resolved,
         endpoint=url.endpoint,
         api_version=_api_version(resolved, url, api_version),
         credential_scopes=scopes,
-        model_required=resolved is EndpointKind.OPENAI_V1,
-        native_stream_options=resolved in (EndpointKind.AZURE_OPENAI, EndpointKind.OPENAI_V1)
-        or (resolved is EndpointKind.OPENAI_COMPATIBLE and not local_root),
-        has_model_info=resolved in (EndpointKind.FOUNDRY, EndpointKind.SERVERLESS)
-        or (local_root and resolved is EndpointKind.OPENAI_COMPATIBLE),
+        model_required=route.model_required if route else False,
+        # Servers that speak OpenAI's protocol natively know stream_options; GitHub Models has no Azure route.
+        native_stream_options=route.openai_protocol if route else resolved is EndpointKind.OPENAI_COMPATIBLE,
+        has_model_info=route.model_info if route else False,
     )
 
 

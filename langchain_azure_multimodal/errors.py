@@ -14,7 +14,11 @@ Example:
 from __future__ import annotations
 
 import copy
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same classes, re-exported
+    from ._azure.service_errors import MalformedResponseError as MalformedResponseError
+    from ._azure.service_errors import StreamError as StreamError
 
 MEDIA_EXTRA_INSTALL = "pip install 'langchain-azure-multimodal[media]'"
 
@@ -99,3 +103,62 @@ class RunIdentityError(IngestRefusedError):
 
 class EndpointRefusedError(IngestRefusedError):
     """The endpoint, the key, the deployment or the model cannot serve the run: sign-in, 401/403/404, media."""
+
+
+# ---------------------------------------------------------------------------------------------- requests and answers
+
+
+class UnsupportedContentError(ValueError):
+    """A content block (or message) the wire format cannot carry, raised before any request.
+
+    The message says the block type, where it is (``messages[i].content[j]``) and what to do instead.
+    ``block_index`` is ``None`` for a message's string content or for the message as a whole.
+
+    Example:
+        >>> from langchain_core.messages import HumanMessage
+        >>> from langchain_azure_multimodal._messages import parse_messages
+        >>> try:
+        ...     parse_messages([HumanMessage([{"type": "video", "url": "https://example.com/a.mp4"}])])
+        ... except UnsupportedContentError as error:
+        ...     error.message_index, error.block_index, error.block_type
+        (0, 0, 'video')
+    """
+
+    def __init__(self, message: str, *, message_index: int, block_index: int | None, block_type: str) -> None:
+        super().__init__(message)
+        self.message_index = message_index
+        self.block_index = block_index
+        self.block_type = block_type
+
+
+class EndpointError(ValueError):
+    """An endpoint URL, kind or API version that cannot work; the message says what to change.
+
+    Example:
+        >>> from langchain_azure_multimodal.endpoints import resolve_endpoint
+        >>> resolve_endpoint("my-resource")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        langchain_azure_multimodal.errors.EndpointError: endpoint must be an http(s) URL ...; got 'my-resource'
+    """
+
+
+# The errors of a 200 answer that went wrong subclass azure-core's AzureError, as the SDK's own errors do, so that
+# ``except AzureError`` catches them too. They are defined in the seam and looked up here on first use, so that
+# importing this module (endpoints.py does, and through it the emulator) loads no azure-core.
+_AZURE_ERRORS = frozenset({"MalformedResponseError", "StreamError"})
+
+
+def __getattr__(name: str) -> Any:
+    """``MalformedResponseError`` and ``StreamError``, from :mod:`._azure.service_errors` (see above).
+
+    Example:
+        >>> from langchain_azure_multimodal.errors import StreamError
+        >>> StreamError("malformed_event", "[1]").code
+        'malformed_event'
+    """
+    if name in _AZURE_ERRORS:
+        from ._azure import service_errors
+
+        return getattr(service_errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from langchain_core.messages import BaseMessage
 
 from . import _audio, _images
-from ._messages import ImageDetail, MediaPart, ParsedMessage, parse_messages, to_sdk_messages
+from ._messages import ImageDetail, MediaPart, ParsedMessage, parse_messages, to_wire_messages
 from ._preflight import DEFAULT_MEDIA_OPTIONS, MediaOptions, prepare
 from .errors import MediaExtraRequiredError
 from .profiles import ModelProfile, prompt_text_tokens, resolve_profile
@@ -52,6 +52,23 @@ class Prices:
     input_per_1k: float
     output_per_1k: float = 0.0
     currency: str = "USD"
+
+    def input_cost(self, tokens: int) -> float:
+        """What ``tokens`` input tokens cost."""
+        return tokens * self.input_per_1k / 1000
+
+    def output_cost(self, tokens: int) -> float:
+        """What ``tokens`` output tokens cost."""
+        return tokens * self.output_per_1k / 1000
+
+    def cost(self, input_tokens: int, output_tokens: int = 0) -> float:
+        """What a call (or a run) with these token counts costs: the one cost formula, for estimates and ingest alike.
+
+        Example:
+            >>> Prices(input_per_1k=0.01, output_per_1k=0.03).cost(2000, 500)
+            0.035
+        """
+        return self.input_cost(input_tokens) + self.output_cost(output_tokens)
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ def estimate_tokens(
 
 def count_tokens(parsed: Sequence[ParsedMessage], profile: ModelProfile) -> TokenEstimate:
     """Input tokens of messages already parsed and prepared (see :func:`~._preflight.prepare`)."""
-    wire = [message if isinstance(message, Mapping) else message.as_dict() for message in to_sdk_messages(parsed)]
+    wire = to_wire_messages(parsed)
     images = audio = 0
     for message in parsed:
         for part in message.parts:
@@ -146,7 +163,7 @@ def estimate_cost(
     return CostEstimate(
         tokens=tokens,
         output_tokens=output_tokens,
-        input_cost=tokens.total * prices.input_per_1k / 1000,
-        output_cost=output_tokens * prices.output_per_1k / 1000,
+        input_cost=prices.input_cost(tokens.total),
+        output_cost=prices.output_cost(output_tokens),
         currency=prices.currency,
     )

@@ -46,20 +46,22 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from ._clients import ResponseStatuses, refusal_of
+from ._azure.statuses import ResponseStatuses, refusal_of
+from ._concurrency import in_order
 from ._ingest_files import Inputs, endpoint_label, run_identity
+from ._ingest_task import Task
 from ._ledger import Ledger, LedgerIndex, LedgerWriter, sha256_of
 from ._lock import exclusive_output
 from ._progress import Reporter, progress_reporter
+from ._urls import to_data_url
 from .chat_models import ChatAzureMultimodal
 from .errors import EndpointRefusedError, IngestRefusedError, OutputLockedError, RunIdentityError
 from .estimates import Prices
-from .parsers import DESCRIBE_PROMPT, TRANSCRIBE_PROMPT, TRANSLATE_PROMPT
 from .parts import image_part, split_audio
 from .profiles import ImageDetail
 from .ratelimit import RateLimiter
@@ -79,49 +81,6 @@ __all__ = [
     "run_identity",
     "run_ingest",
 ]
-
-_DEFAULT_PROMPTS = {"describe": DESCRIBE_PROMPT, "transcribe": TRANSCRIBE_PROMPT, "translate": TRANSLATE_PROMPT}
-
-
-@dataclass(frozen=True)
-class Task:
-    """What to do with each file: ``describe`` (images), ``transcribe`` or ``translate:<language>`` (audio).
-
-    ``custom_prompt`` replaces the default prompt (it is part of the run's identity).
-
-    Example:
-        >>> Task.parse("translate:es").prompt, Task.parse("describe", prompt="List the objects.").prompt
-        ('Translate this audio to es.', 'List the objects.')
-    """
-
-    kind: Literal["describe", "transcribe", "translate"]
-    language: str | None = None
-    custom_prompt: str | None = None
-
-    @classmethod
-    def parse(cls, text: str, *, prompt: str | None = None) -> Task:
-        """``describe``, ``transcribe`` or ``translate:<language>``; a clear ``ValueError`` for anything else."""
-        if prompt is not None and not prompt.strip():
-            raise ValueError("the prompt is empty: give the words to send with each file, or leave it out")
-        kind, _, language = text.strip().partition(":")
-        if kind in ("describe", "transcribe") and not language:
-            return cls(kind, custom_prompt=prompt)  # type: ignore[arg-type]
-        if kind == "translate" and language.strip():
-            return cls("translate", language.strip(), prompt)
-        raise ValueError(f"unknown task {text!r}: use describe, transcribe or translate:<language> (translate:es)")
-
-    @property
-    def name(self) -> str:
-        return f"translate:{self.language}" if self.kind == "translate" else self.kind
-
-    @property
-    def media(self) -> Literal["image", "audio"]:
-        """The kind of file the task takes."""
-        return "image" if self.kind == "describe" else "audio"
-
-    @property
-    def prompt(self) -> str:
-        return self.custom_prompt or _DEFAULT_PROMPTS[self.kind].format(language=self.language)
 
 
 @dataclass
@@ -213,7 +172,7 @@ def _image_url_block(block: dict[str, Any]) -> dict[str, Any]:
     an ``image_url`` block is exactly what tracing would turn the v1 block into, and skips that.
     """
     detail = block.get("extras", {}).get("detail")
-    url = block.get("url") or f"data:{block['mime_type']};base64,{block['base64']}"
+    url = block.get("url") or to_data_url(block["mime_type"], block["base64"])
     return {"type": "image_url", "image_url": {"url": url, **({"detail": detail} if detail else {})}}
 
 
@@ -419,9 +378,7 @@ def _count(summary: Summary, record: dict[str, Any], prices: Prices | None) -> N
     summary.input_tokens += record.get("input_tokens", 0)
     summary.output_tokens += record.get("output_tokens", 0)
     if prices is not None:
-        summary.cost = (
-            summary.input_tokens * prices.input_per_1k + summary.output_tokens * prices.output_per_1k
-        ) / 1000
+        summary.cost = prices.cost(summary.input_tokens, summary.output_tokens)
 
 
 def load_results(path: str | os.PathLike[str]) -> Iterator[Document]:
@@ -453,15 +410,12 @@ def process_batch(
     llm = ChatAzureMultimodal(endpoint=endpoint, model=model, api_key=api_key)
     limiter = RateLimiter()
 
+    def job(path: Path) -> Callable[[], Awaitable[dict[str, Any]]]:
+        return lambda: process_item(path, sha256_of(path), parsed, llm, limiter)
+
     async def run_all() -> list[dict[str, Any]]:
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(path: Path) -> dict[str, Any]:
-            async with gate:
-                return await process_item(path, sha256_of(path), parsed, llm, limiter)
-
         try:
-            return await asyncio.gather(*(one(Path(str(p))) for p in batch["path"]))
+            return [r async for r in in_order((job(Path(str(p))) for p in batch["path"]), limit=concurrency)]
         finally:
             await llm.aclose()
 

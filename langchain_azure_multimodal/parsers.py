@@ -31,11 +31,9 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from langchain_core.document_loaders import BaseBlobParser
 from langchain_core.documents import Document
@@ -43,8 +41,9 @@ from langchain_core.documents.base import Blob
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from ._concurrency import aiter_of, in_order
 from .parts import image_part, split_audio
-from .profiles import MediaKind
+from .profiles import ImageDetail, MediaKind
 
 __all__ = ["AudioTranscriptionParser", "ImageDescriptionParser"]
 
@@ -98,11 +97,12 @@ class _MediaParser(BaseBlobParser):
             raise ValueError(f"max_concurrency must be at least 1, not {limit}")
 
         async def jobs() -> AsyncIterator[Callable[[], Awaitable[Document]]]:
-            async for blob in _aiter(blobs):
+            async for blob in aiter_of(blobs):
                 for messages, metadata in self._checked_jobs(blob):
                     yield _bind(self._adocument, messages, metadata)
 
-        async for document in _ordered(jobs(), limit):
+        # A window of 2 * limit started calls keeps the model busy while an early one is slow.
+        async for document in in_order(jobs(), limit=limit):
             yield document
 
     async def _adocument(self, messages: list[BaseMessage], metadata: dict[str, Any]) -> Document:
@@ -146,7 +146,7 @@ class ImageDescriptionParser(_MediaParser):
         model: BaseChatModel,
         *,
         prompt: str = DESCRIBE_PROMPT,
-        detail: Literal["auto", "low", "high"] | None = None,
+        detail: ImageDetail | None = None,
         max_concurrency: int = 8,
     ) -> None:
         super().__init__(model, max_concurrency=max_concurrency)
@@ -258,45 +258,3 @@ def _bind(
     metadata: dict[str, Any],
 ) -> Callable[[], Awaitable[T]]:
     return lambda: function(messages, metadata)
-
-
-async def _aiter(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
-
-
-async def _ordered(jobs: AsyncIterator[Callable[[], Awaitable[T]]], limit: int) -> AsyncIterator[T]:
-    """Run ``jobs`` with at most ``limit`` in flight and yield their results in input order.
-
-    A window of ``2 * limit`` started jobs keeps the model busy while an early one is slow, and bounds memory
-    however many blobs come in; the semaphore bounds the calls actually in flight.
-    """
-    semaphore = asyncio.Semaphore(limit)
-
-    async def run(job: Callable[[], Awaitable[T]]) -> T:
-        async with semaphore:
-            return await job()
-
-    window: deque[asyncio.Task[T]] = deque()
-    try:
-        exhausted = False
-        while True:
-            while not exhausted and len(window) < 2 * limit:
-                try:
-                    job = await jobs.__anext__()
-                except StopAsyncIteration:
-                    exhausted = True
-                else:
-                    window.append(asyncio.ensure_future(run(job)))
-            if not window:
-                return
-            yield await window.popleft()
-    finally:
-        for task in window:
-            task.cancel()
-        if window:
-            await asyncio.gather(*window, return_exceptions=True)

@@ -26,14 +26,14 @@ import io
 import os
 import re
 import sys
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
 
 from . import _audio, _images
+from ._urls import DataUrlError, is_data_url, is_http_url, parse_data_url
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
-from .profiles import MEBIBYTE, media_type_for_name
+from .profiles import MEBIBYTE, ImageDetail, check_image_detail, media_type_for_name
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -62,9 +62,7 @@ class _Loaded:
     declared: str | None = None  # a data URL's MIME type, or the format a PIL image was encoded in
 
 
-def image_part(
-    source: Source, *, detail: Literal["auto", "low", "high"] | None = None, name: str | None = None
-) -> dict[str, Any]:
+def image_part(source: Source, *, detail: ImageDetail | None = None, name: str | None = None) -> dict[str, Any]:
     """A v1 image block for ``source``; ``detail`` goes in ``extras``, ``name`` overrides the file name.
 
     The pixels are decoded once (a JPEG at 1/8 scale) so that truncated or corrupt data fails here, with
@@ -85,8 +83,7 @@ def image_part(
         {'type': 'image', 'url': 'https://example.com/cat.jpg', 'extras': {'detail': 'high'}}
         >>> message = HumanMessage(content=[{"type": "text", "text": "What is this?"}, block])
     """
-    if detail not in (None, "auto", "low", "high"):
-        raise ValueError(f"detail must be 'auto', 'low', 'high' or None, not {detail!r}")
+    check_image_detail(detail)
     loaded = _load(source, name, "image", _MAX_PART_BYTES)
     if loaded.url is not None:
         return _block("image", loaded, None, {"filename": loaded.filename, "detail": detail})
@@ -195,12 +192,12 @@ def _load(source: Source, name: str | None, kind: Kind, limit: int) -> _Loaded:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = source.tobytes() if isinstance(source, memoryview) else bytes(source)
         return _checked(_Loaded(data, where=name, filename=name), "the data", kind, limit)
+    if isinstance(source, str) and is_http_url(source):
+        return _Loaded(url=source, where=name or source, filename=name)
+    if isinstance(source, str) and is_data_url(source):
+        return _data_url(source, name, kind, limit)
     if isinstance(source, str) and (scheme := _SCHEME.match(source)):
         scheme_name = scheme.group(1).lower()
-        if scheme_name in ("http", "https"):
-            return _Loaded(url=source, where=name or source, filename=name)
-        if scheme_name == "data":
-            return _data_url(source, name, kind, limit)
         if scheme_name == "file":
             raise MediaSourceError("file: URLs are not read", where=name or source, fix="pass the path itself")
         if source[scheme.end() : scheme.end() + 2] == "//":  # else a path with a colon in its name
@@ -235,22 +232,19 @@ def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> Med
 
 
 def _data_url(url: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    """A data URL's bytes: base64 (wrapped lines allowed) or percent-encoded, as RFC 2397 allows for local input."""
     where = name or "data URL"
-    header, comma, payload = url[5:].partition(",")
-    mime, *params = (part.strip().lower() for part in header.split(";"))
-    if not comma or "/" not in mime:  # "data:;base64," and "data:base64," name no type
-        problem = "has no comma before its data" if not comma else "has no MIME type"
+    try:
+        parsed = parse_data_url(url)
+        data = parsed.decode()
+    except DataUrlError as error:
         fix = f"write it as data:{kind}/<format>;base64,<data>, or pass the bytes themselves"
-        raise MediaSourceError(f"the data URL {problem}", where=where, fix=fix)
-    if "base64" in params:
-        try:
-            data = base64.b64decode("".join(payload.split()), validate=True)
-        except (binascii.Error, ValueError):
-            fix = "encode the bytes with base64.b64encode (standard alphabet, with padding)"
-            raise MediaDecodeError("the data URL's base64 does not decode", where=where, fix=fix) from None
-    else:
-        data = urllib.parse.unquote_to_bytes(payload)  # RFC 2397 also allows percent-encoded data
-    return _checked(_Loaded(data, where=where, filename=name, declared=mime), "the data URL's data", kind, limit)
+        raise MediaSourceError(str(error), where=where, fix=fix) from None
+    except binascii.Error:
+        fix = "encode the bytes with base64.b64encode (standard alphabet, with padding)"
+        raise MediaDecodeError("the data URL's base64 does not decode", where=where, fix=fix) from None
+    declared = parsed.mime_type
+    return _checked(_Loaded(data, where=where, filename=name, declared=declared), "the data URL's data", kind, limit)
 
 
 def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:

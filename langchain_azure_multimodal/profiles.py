@@ -23,11 +23,18 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from langchain_core.language_models import ModelProfile as LangChainModelProfile
+if TYPE_CHECKING:  # the emulator and the CLI read this module: langchain-core's models load only when asked for
+    from langchain_core.language_models import ModelProfile as LangChainModelProfile
 
+#: The ``detail`` of an image item (the spec's ``ImageDetailLevel``); ``None`` where it is taken leaves it to the
+#: service, which reads it as ``auto``.
 ImageDetail = Literal["auto", "low", "high"]
+#: The values of :data:`ImageDetail`, for the checks that take a detail at run time.
+IMAGE_DETAILS: tuple[ImageDetail, ...] = get_args(ImageDetail)
+#: The spec's ``AudioContentFormat``: the audio formats an ``input_audio`` item names.
+AudioFormat = Literal["wav", "mp3"]
 
 MEBIBYTE = 1024 * 1024
 #: The documented cap on one input image ("restricted to 20 MB").
@@ -36,8 +43,13 @@ MAX_IMAGE_BYTES = 20 * MEBIBYTE
 MAX_IMAGES_PER_REQUEST = 10
 #: Image formats the service decodes (GIF: first frame only).
 IMAGE_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "gif", "webp"})
-#: ``AudioContentFormat`` in the spec.
-AUDIO_FORMATS: frozenset[str] = frozenset({"wav", "mp3"})
+#: The MIME types callers use for each :data:`AudioFormat`, the canonical one (what this package writes) first.
+AUDIO_MIME_TYPES: Mapping[AudioFormat, tuple[str, ...]] = MappingProxyType({
+    "wav": ("audio/wav", "audio/x-wav", "audio/wave"),
+    "mp3": ("audio/mpeg", "audio/mp3"),
+})  # fmt: skip
+#: ``AudioContentFormat`` in the spec: what the service decodes.
+AUDIO_FORMATS: frozenset[str] = frozenset(get_args(AudioFormat))
 #: No audio cap is documented for chat completions; this mirrors the image cap so one clip cannot dwarf a request.
 MAX_AUDIO_BYTES = 20 * MEBIBYTE
 
@@ -55,7 +67,54 @@ IMAGE_MIME_ALIASES: Mapping[str, str] = {
     "webp": "webp",
 }
 
+#: Pillow's format names for the images this package reads, with the canonical format name and MIME type. Only
+#: ``jpeg``, ``png``, ``gif`` and ``webp`` (:data:`IMAGE_FORMATS`) are sent as they are; the rest are converted.
+PILLOW_IMAGE_FORMATS: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "JPEG": ("jpeg", "image/jpeg"), "MPO": ("jpeg", "image/jpeg"), "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"), "WEBP": ("webp", "image/webp"), "HEIF": ("heic", "image/heic"),
+    "TIFF": ("tiff", "image/tiff"), "BMP": ("bmp", "image/bmp"), "AVIF": ("avif", "image/avif"),
+})  # fmt: skip
+
 MediaKind = Literal["image", "audio"]
+
+
+def check_image_detail(detail: object, *, name: str = "detail") -> ImageDetail | None:
+    """``detail`` if it is one of :data:`IMAGE_DETAILS` or ``None``; else a ``ValueError`` naming ``name``.
+
+    Example:
+        >>> check_image_detail("low"), check_image_detail(None)
+        ('low', None)
+        >>> check_image_detail("ultra")
+        Traceback (most recent call last):
+        ...
+        ValueError: detail must be 'auto', 'low', 'high' or None, not 'ultra'
+    """
+    if detail is None or detail in IMAGE_DETAILS:
+        return detail
+    allowed = ", ".join(repr(value) for value in IMAGE_DETAILS)
+    raise ValueError(f"{name} must be {allowed} or None, not {detail!r}")
+
+
+def audio_format_for_mime(mime_type: str | None) -> AudioFormat | None:
+    """The :data:`AudioFormat` a MIME type (any case, parameters allowed) names, or ``None`` when the wire has none.
+
+    Example:
+        >>> audio_format_for_mime("audio/x-wav"), audio_format_for_mime("Audio/MPEG; rate=44100"), audio_format_for_mime("audio/ogg")
+        ('wav', 'mp3', None)
+    """  # noqa: E501 - one doctest line
+    bare = (mime_type or "").split(";")[0].strip().lower()
+    return next((fmt for fmt, names in AUDIO_MIME_TYPES.items() if bare in names), None)
+
+
+def audio_mime_type(audio_format: AudioFormat) -> str:
+    """The canonical MIME type of an :data:`AudioFormat`.
+
+    Example:
+        >>> audio_mime_type("wav"), audio_mime_type("mp3")
+        ('audio/wav', 'audio/mpeg')
+    """
+    return AUDIO_MIME_TYPES[audio_format][0]
+
 
 #: File extensions (lower case, with the dot) and the media type a file so named is taken to hold: only what this
 #: package's decoders read (Pillow with pillow-heif for images, PyAV for audio). Written out rather than asked of
@@ -153,6 +212,14 @@ class TileTokenRule:
 
     #: The size assumed for an image whose size is not known (a URL, which is never fetched): a 1024x1024 square.
     assumed_size: tuple[int, int] = (1024, 1024)
+
+    def view_size(self, width: int, height: int, detail: str | None) -> tuple[int, int]:
+        """The size the model looks at, at ``detail``: ``low`` fits in one ``tile_size`` square, ``high``/``auto``/
+        ``None`` is :meth:`scaled_size`; never up. A ``detail`` not in :data:`IMAGE_DETAILS` is a ``ValueError``."""
+        if check_image_detail(detail) == "low":
+            scale = min(1.0, self.tile_size / max(width, height))
+            return max(1, round(width * scale)), max(1, round(height * scale))
+        return self.scaled_size(width, height)
 
     def tokens_for_unknown_size(self, detail: str | None) -> int:
         """Image tokens for an image of unknown size: the :attr:`assumed_size` (765 at ``high``, 85 at ``low``)."""
@@ -306,6 +373,8 @@ def to_langchain_profile(profile: ModelProfile) -> LangChainModelProfile:
         >>> to_langchain_profile(resolve_profile("gpt-4o"))["audio_inputs"]
         False
     """
+    from langchain_core.language_models import ModelProfile as LangChainModelProfile
+
     return LangChainModelProfile(
         name=profile.name,
         text_inputs=True,

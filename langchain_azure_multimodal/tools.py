@@ -26,19 +26,20 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-from azure.core.exceptions import HttpResponseError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
+from ._azure.types import HttpResponseError
+from ._urls import is_http_url
 from .errors import MediaError
 from .parsers import TRANSLATE_PROMPT
 from .parts import audio_part, image_part, split_audio
+from .profiles import ImageDetail
 
 __all__ = ["DESCRIBE_IMAGE", "TRANSLATE_AUDIO", "describe_image_tool", "translate_audio_tool"]
 
@@ -48,7 +49,6 @@ TRANSLATE_AUDIO = "translate_audio"
 
 #: Statuses that mean the service refused this request's content: the agent can do something about them.
 _REFUSED = frozenset({400, 413, 415, 422})
-_URL = re.compile(r"https?://", re.IGNORECASE)
 T = TypeVar("T")
 
 
@@ -71,7 +71,7 @@ class TranslateAudioInput(BaseModel):
 def describe_image_tool(
     model: BaseChatModel,
     *,
-    detail: Literal["auto", "low", "high"] | None = None,
+    detail: ImageDetail | None = None,
     prompt: str = "Describe this image in detail.",
     name: str = DESCRIBE_IMAGE,
 ) -> BaseTool:
@@ -128,7 +128,7 @@ def translate_audio_tool(
             "type": "text",
             "text": TRANSLATE_PROMPT.format(language=target_language) + " Answer with the translation only.",
         }
-        if _URL.match(source):
+        if is_http_url(source):
             blocks = [_built(lambda: audio_part(source))]
         else:
             blocks = _built(lambda: list(split_audio(source, max_seconds=segment_seconds)))

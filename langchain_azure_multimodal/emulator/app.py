@@ -1,6 +1,6 @@
 """The emulator's HTTP application: routes, auth, api-version, extra parameters, answers, streams and faults.
 
-Routes (``{d}`` is a deployment name, which is a served model's name):
+Routes (``{d}`` is a deployment name, which is a served model's name), as :data:`~..endpoints.ROUTES` says:
 
 ================================================  =========================  ==============  =========
 route                                             endpoint kind              api-version     ``/info``
@@ -24,17 +24,23 @@ from typing import Any
 
 from aiohttp import web
 
+from ..endpoints import (
+    AOAI_MIN_AUDIO_API_VERSION,
+    CHAT_COMPLETIONS_PATH,
+    MODEL_INFO_PATH,
+    ROUTES,
+    EndpointKind,
+    api_version_takes_audio,
+)
 from ..profiles import ModelProfile
 from . import responder, sse, wire
 from .media import MediaError
 from .script import Fault, RecordedRequest, Script
 
-#: Azure OpenAI takes ``input_audio`` from this api-version on.
-AOAI_AUDIO_API_VERSION = "2025-01-01-preview"
+#: Azure OpenAI takes ``input_audio`` from this api-version on (the client's constant, re-exported).
+AOAI_AUDIO_API_VERSION = AOAI_MIN_AUDIO_API_VERSION
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 _EXTRA_MODES = ("error", "drop", "pass-through")
-_FOUNDRY, _AOAI, _V1, _ROOT = "foundry", "azure-openai", "openai-v1", "serverless"
-_OPENAI_KINDS = (_AOAI, _V1)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class Call:
     """One API request on its way through the emulator."""
 
     request: web.Request
-    kind: str
+    kind: EndpointKind
     body: Any
     fault: Fault | None
 
@@ -106,14 +112,11 @@ class EmulatorApp:
 
     def build(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body_bytes, middlewares=[self._errors])
-        chat, info = self._chat, self._info
-        app.router.add_post("/chat/completions", self._route(_ROOT, chat))
-        app.router.add_get("/info", self._route(_ROOT, info))
-        for prefix in ("/models", "/api/models"):
-            app.router.add_post(f"{prefix}/chat/completions", self._route(_FOUNDRY, chat))
-            app.router.add_get(f"{prefix}/info", self._route(_FOUNDRY, info))
-        app.router.add_post("/openai/deployments/{deployment}/chat/completions", self._route(_AOAI, chat))
-        app.router.add_post("/openai/v1/chat/completions", self._route(_V1, chat))
+        for kind, route in ROUTES.items():
+            for path in route.paths:  # "{deployment}" is aiohttp's placeholder syntax too
+                app.router.add_post(path + CHAT_COMPLETIONS_PATH, self._route(kind, self._chat))
+                if route.model_info:
+                    app.router.add_get(path + MODEL_INFO_PATH, self._route(kind, self._info))
         return app
 
     @web.middleware
@@ -143,7 +146,7 @@ class EmulatorApp:
         except Exception as error:  # a server bug must still answer, never hang the client
             return ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}").response()
 
-    def _route(self, kind: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def _route(self, kind: EndpointKind, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
             arrived = time.monotonic()  # the moment a quota counts the request: before its body is read
             raw = await request.read()
@@ -186,9 +189,9 @@ class EmulatorApp:
                 "key for an active subscription and use a correct regional API endpoint for your resource.",
             )
 
-    def _check_api_version(self, request: web.Request, kind: str) -> None:
+    def _check_api_version(self, request: web.Request, kind: EndpointKind) -> None:
         version = request.query.get("api-version")
-        if kind == _V1:
+        if not ROUTES[kind].api_version:
             if version is not None:
                 raise ApiError(
                     400,
@@ -204,21 +207,20 @@ class EmulatorApp:
                 target="api-version",
             )
 
-    def _served(self, request: web.Request, kind: str, body_model: str | None) -> ServedModel:
-        if kind == _AOAI:
+    def _served(self, request: web.Request, kind: EndpointKind, body_model: str | None) -> ServedModel:
+        if kind is EndpointKind.AZURE_OPENAI:
             name = request.match_info["deployment"]
-        elif kind == _ROOT:
+        elif kind is EndpointKind.SERVERLESS:
             return self.models[0]  # a serverless endpoint serves exactly one model, whatever the body says
-        elif kind == _V1 and not body_model:
-            raise ApiError(
-                400, "BadRequest", "model is required on the /openai/v1 route: name the deployment", target="model"
-            )
+        elif ROUTES[kind].model_required and not body_model:
+            what = f"model is required on the {ROUTES[kind].paths[0]} route: name the deployment"
+            raise ApiError(400, "BadRequest", what, target="model")
         else:
             name = body_model or request.query.get("model") or self.models[0].name
         served = self._by_name.get(name.lower())
         if served is not None:
             return served
-        if kind == _FOUNDRY:
+        if kind is EndpointKind.FOUNDRY:
             raise ApiError(400, "unknown_model", f"Unknown model: {name}", target="model")
         raise ApiError(
             404,
@@ -227,7 +229,7 @@ class EmulatorApp:
         )
 
     async def _info(self, call: Call) -> web.StreamResponse:
-        if call.kind in _OPENAI_KINDS:
+        if not ROUTES[call.kind].model_info:
             raise ApiError(404, "404", "Resource not found: Azure OpenAI routes have no /info")
         served = self._served(call.request, call.kind, None)
         return web.json_response(
@@ -255,12 +257,11 @@ class EmulatorApp:
         result = responder.answer(options, summary, served.profile, extras)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if options.stream:
-            stream_options = extras.get("stream_options") or (
-                body.get("stream_options") if kind in _OPENAI_KINDS else None
-            )
+            openai = ROUTES[kind].openai_protocol
+            stream_options = extras.get("stream_options") or (body.get("stream_options") if openai else None)
             include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
             # The spec names streamed chunks "chat.completion"; the OpenAI API names them "chat.completion.chunk".
-            chunk_object = "chat.completion.chunk" if kind in _OPENAI_KINDS else "chat.completion"
+            chunk_object = "chat.completion.chunk" if openai else "chat.completion"
             events = sse.answer_events(completion_id, served.name, result, include_usage, chunk_object)
             return await sse.send_events(request, events, fault)
         message: dict[str, Any] = {"role": "assistant", "content": result.content}
@@ -280,7 +281,7 @@ class EmulatorApp:
             payload = payload[: len(payload) // 2]
         return web.Response(body=payload.encode(), content_type="application/json")
 
-    def _extra_parameters(self, request: web.Request, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _extra_parameters(self, request: web.Request, kind: EndpointKind, body: dict[str, Any]) -> dict[str, Any]:
         """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through)."""
         mode = request.headers.get("extra-parameters", "error")
         if mode not in _EXTRA_MODES:
@@ -290,7 +291,7 @@ class EmulatorApp:
                 f"extra-parameters must be one of {', '.join(_EXTRA_MODES)}, not {mode!r}",
                 target="extra-parameters",
             )
-        known = wire.SPEC_PARAMETERS | (wire.OPENAI_PARAMETERS if kind in (_AOAI, _V1) else frozenset())
+        known = wire.SPEC_PARAMETERS | (wire.OPENAI_PARAMETERS if ROUTES[kind].openai_protocol else frozenset())
         unknown = wire.unknown_parameters(body, known)
         if unknown and mode == "error":
             raise ApiError(
@@ -306,13 +307,15 @@ class EmulatorApp:
         extras = {key: body.pop(key) for key in unknown}
         return extras if mode == "pass-through" else {}
 
-    def _check_audio_api_version(self, request: web.Request, kind: str, summary: responder.RequestSummary) -> None:
-        version = request.query.get("api-version", "")
-        if kind == _AOAI and summary.audio and version < AOAI_AUDIO_API_VERSION:
+    def _check_audio_api_version(
+        self, request: web.Request, kind: EndpointKind, summary: responder.RequestSummary
+    ) -> None:
+        version = request.query.get("api-version")
+        if summary.audio and not api_version_takes_audio(kind, version):
             raise ApiError(
                 400,
                 "BadRequest",
-                f"Audio input needs api-version {AOAI_AUDIO_API_VERSION} or later on "
+                f"Audio input needs api-version {AOAI_MIN_AUDIO_API_VERSION} or later on "
                 f"Azure OpenAI deployments; this request used {version}.",
                 target="api-version",
             )

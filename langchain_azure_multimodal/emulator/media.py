@@ -8,14 +8,16 @@ says that it did not inspect the rest. Nothing is ever fetched: URLs are reporte
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import wave
 from dataclasses import dataclass
 from types import ModuleType
 
-from ..profiles import IMAGE_MIME_ALIASES, ModelProfile
+from .._urls import DataUrlError, is_data_url, is_http_url, parse_data_url
+from .._urls import decode_base64 as _strict_base64
+from ..errors import MEDIA_EXTRA_INSTALL
+from ..profiles import IMAGE_MIME_ALIASES, PILLOW_IMAGE_FORMATS, ModelProfile
 
 Image: ModuleType | None
 av: ModuleType | None
@@ -28,11 +30,7 @@ try:
 except ImportError:  # pragma: no cover
     av = None
 
-NOT_INSPECTED = "not inspected: install langchain-azure-multimodal[media]"
-#: Pillow's format names for the formats the service takes.
-_PILLOW_FORMATS = {"JPEG": "jpeg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "MPO": "jpeg"}
-#: PyAV container names for the audio formats the service takes.
-_AV_CONTAINERS = {"wav": {"wav"}, "mp3": {"mp3"}}
+NOT_INSPECTED = f"not inspected: {MEDIA_EXTRA_INSTALL}"
 
 
 class MediaError(ValueError):
@@ -78,36 +76,30 @@ class AudioFacts:
         return f"{self.format} {duration}{self.size_bytes:,} bytes{note}"
 
 
-def is_remote(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
-
-
 def decode_base64(target: str, data: str) -> bytes:
     try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as error:
+        return _strict_base64(data)
+    except binascii.Error as error:
         raise MediaError(target, f"the base64 data does not decode ({error}); send standard base64") from None
 
 
-def parse_data_url(target: str, url: str) -> tuple[str, bytes]:
-    """Split ``data:<mime>;base64,<data>`` into the MIME type and the decoded bytes."""
-    header, sep, data = url.partition(",")
-    if not url.startswith("data:") or not sep:
+def read_data_url(target: str, url: str) -> tuple[str, bytes]:
+    """The MIME type and decoded bytes of ``data:<mime>;base64,<data>``, by the client's parser (``_urls``)."""
+    if not is_data_url(url):
         raise MediaError(target, "expected an http(s) URL or a data URL of the form data:<mime>;base64,<data>")
-    mime, *params = header[len("data:") :].split(";")
-    if "base64" not in params:
-        raise MediaError(target, "the data URL is not base64-encoded; use data:<mime>;base64,<data>")
-    if not mime:
-        raise MediaError(target, "the data URL has no MIME type; use e.g. data:image/png;base64,<data>")
-    return mime.strip().lower(), decode_base64(target, data)
+    try:
+        parsed = parse_data_url(url, require_base64=True)
+    except DataUrlError as error:
+        raise MediaError(target, f"{error}; use e.g. data:image/png;base64,<data>") from None
+    return parsed.mime_type, decode_base64(target, parsed.payload)
 
 
 def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfile) -> ImageFacts:
     """Facts about one ``image_url`` item; raises :class:`MediaError` for what the service refuses."""
-    detail = detail or "auto"
-    if is_remote(url):
+    detail = detail or "auto"  # what the service reads a missing detail as
+    if is_http_url(url):
         return ImageFacts(detail=detail, remote=True)
-    mime, data = parse_data_url(target, url)
+    mime, data = read_data_url(target, url)
     kind, _, subtype = mime.partition("/")
     declared = IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
     if declared is None or declared not in profile.image_formats:
@@ -125,7 +117,7 @@ def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfi
         return ImageFacts(detail=detail, format=declared, size_bytes=len(data), note=NOT_INSPECTED)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            actual = _PILLOW_FORMATS.get(image.format or "")
+            actual = PILLOW_IMAGE_FORMATS.get(image.format or "", (None, None))[0]
             width, height = image.size
             image.load()  # decoding is the only way to find truncated or corrupt data
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
@@ -165,8 +157,8 @@ def _probe_duration(target: str, data: bytes, declared: str) -> float:
     assert av is not None
     try:
         with av.open(io.BytesIO(data), format=declared) as container:
-            names = set(container.format.name.split(","))
-            if not names & _AV_CONTAINERS[declared] or not container.streams.audio:
+            # PyAV's demuxer for each wire format has the format's name ("wav", "mp3").
+            if declared not in container.format.name.split(",") or not container.streams.audio:
                 raise MediaError(target, f"the audio data is not {declared}")
             stream = container.streams.audio[0]
             if container.duration is not None:

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Headers whose values are secrets; they are kept for assertions but masked in ``repr``.
-SECRET_HEADERS = frozenset({"api-key", "authorization"})
+from ..endpoints import SECRET_HEADERS
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,8 @@ class RecordedRequest:
         return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
 
     def __repr__(self) -> str:
+        # Secret headers (endpoints.SECRET_HEADERS, the list the client's network trace masks too) are kept for
+        # assertions but masked here.
         shown = {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in self.headers.items()}
         return (
             f"RecordedRequest({self.method} {self.path} query={dict(self.query)} headers={shown} "

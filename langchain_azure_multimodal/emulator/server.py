@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..endpoints import ROUTES, EndpointKind
 from ..profiles import ModelProfile, resolve_profile
 from .app import DEFAULT_MAX_BODY_BYTES, EmulatorApp, ServedModel
 from .script import DEFAULT_MAX_RECORDED, Fault, RecordedRequest, Script, ScriptedResponse
@@ -72,15 +73,11 @@ class _EmulatorBase:
             >>> with Emulator() as emu:  # doctest: +SKIP
             ...     emu.endpoint_for("azure-openai")  # 'http://127.0.0.1:PORT/openai/deployments/phi-4-...'
         """
-        routes = {
-            "serverless": "",
-            "foundry": "/models",
-            "azure-openai": f"/openai/deployments/{deployment or self.model}",
-            "openai-v1": "/openai/v1",
-        }
-        if kind not in routes:
-            raise ValueError(f"unknown endpoint kind {kind!r}; use one of {', '.join(routes)}")
-        return self.base_url + routes[kind]
+        try:
+            route = ROUTES[EndpointKind(kind)]
+        except (ValueError, KeyError):  # not a kind, or a kind with no Azure route (github-models)
+            raise ValueError(f"unknown endpoint kind {kind!r}; use one of {', '.join(ROUTES)}") from None
+        return self.base_url + route.paths[0].format(deployment=deployment or self.model)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -121,13 +118,19 @@ class _EmulatorBase:
 class Emulator(_EmulatorBase):
     """The Azure AI Model Inference API on loopback, in a background thread.
 
+    Any HTTP client will do (the SDK too: ``tests/integration_tests/test_sdk_roundtrip.py``); here the standard
+    library's:
+
     Example:
-        >>> from azure.ai.inference import ChatCompletionsClient
-        >>> from azure.core.credentials import AzureKeyCredential
+        >>> import json, urllib.request
         >>> with Emulator(model="phi-4-multimodal-instruct", api_key="k") as emu:
-        ...     client = ChatCompletionsClient(endpoint=emu.endpoint, credential=AzureKeyCredential("k"))
-        ...     reply = client.complete(messages=[{"role": "user", "content": "Hello"}])
-        ...     reply.choices[0].message.content.startswith("[emulator:phi-4-multimodal-instruct]")
+        ...     request = urllib.request.Request(
+        ...         f"{emu.endpoint}/chat/completions?api-version=2024-05-01-preview",
+        ...         data=json.dumps({"messages": [{"role": "user", "content": "Hello"}]}).encode(),
+        ...         headers={"api-key": "k", "Content-Type": "application/json"})
+        ...     with urllib.request.urlopen(request) as response:
+        ...         reply = json.load(response)
+        >>> reply["choices"][0]["message"]["content"].startswith("[emulator:phi-4-multimodal-instruct]")
         True
     """
 

@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 
+from ..profiles import AudioFormat, ImageDetail
+
 __all__ = [
     "ChatCompletionsOptions",
     "RequestMessage",
@@ -39,7 +41,7 @@ class TextItem(_Wire):
 
 class ImageUrl(_Wire):
     url: str
-    detail: Literal["auto", "low", "high"] | None = None
+    detail: ImageDetail | None = None
 
 
 class ImageItem(_Wire):
@@ -49,7 +51,7 @@ class ImageItem(_Wire):
 
 class InputAudio(_Wire):
     data: str
-    format: Literal["wav", "mp3"]
+    format: AudioFormat
 
 
 class InputAudioItem(_Wire):

@@ -32,16 +32,16 @@ from PIL import Image
 from pydantic import ValidationError
 
 from langchain_azure_multimodal import ChatAzureMultimodal, ModelProfile, _audio, _images
-from langchain_azure_multimodal._messages import UnsupportedContentError
 from langchain_azure_multimodal.emulator import Emulator
-from langchain_azure_multimodal.endpoints import EndpointError
 from langchain_azure_multimodal.errors import (
     MEDIA_EXTRA_INSTALL,
+    EndpointError,
     MediaDecodeError,
     MediaError,
     MediaExtraRequiredError,
     MediaSourceError,
     MediaValidationError,
+    UnsupportedContentError,
 )
 from langchain_azure_multimodal.estimates import estimate_cost
 from tests.conftest import API_KEY

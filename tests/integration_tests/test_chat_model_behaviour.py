@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
@@ -22,8 +24,8 @@ from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from langchain_azure_multimodal._transport import StreamError
 from langchain_azure_multimodal.emulator import Emulator, Fault, ScriptedResponse
+from langchain_azure_multimodal.errors import MalformedResponseError, StreamError
 from tests.support.chat import completion, merge, model_on
 from tests.support.media import wav_bytes
 
@@ -733,53 +735,64 @@ def test_get_model_info_is_refused_where_there_is_no_info_route(emulator: Emulat
     assert emulator.requests == []
 
 
+class TransportSpy(SansIOHTTPPolicy[Any, Any]):
+    """Records the transport each request goes out on: one per SDK client, holding that client's connections."""
+
+    def __init__(self) -> None:
+        self.transports: list[Any] = []
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        self.transports.append(request.context.transport)
+
+
 def test_the_sync_client_is_reused(emulator: Emulator) -> None:
-    model = model_on(emulator)
+    spy = TransportSpy()
+    model = model_on(emulator, client_kwargs={"per_call_policies": [spy]})
     model.invoke("Hi")
-    client = model._client
     list(model.stream("Hi"))
     model.invoke("Hi")
-    assert client is not None and model._client is client
+    assert len(spy.transports) == 3 and all(t is spy.transports[0] for t in spy.transports)
     assert len({r.header("x-ms-client-request-id") for r in emulator.requests}) == 3
 
 
 def test_one_async_client_per_event_loop_closed_when_the_loop_shuts_down(emulator: Emulator) -> None:
-    import gc
-    import warnings
+    import weakref
 
-    model = model_on(emulator)
+    spy = TransportSpy()
+    model = model_on(emulator, client_kwargs={"per_call_policies": [spy]})
 
-    async def calls() -> tuple[object, object]:
+    async def calls() -> weakref.ref[asyncio.AbstractEventLoop]:
         await model.ainvoke("one")
-        first = model._async_client()
         _ = [chunk async for chunk in model.astream("two")]
-        return first, model._async_client()
+        return weakref.ref(asyncio.get_running_loop())
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", ResourceWarning)
-        for _ in range(3):  # a new loop each time, as asyncio.run and test runners make them
-            first, second = asyncio.run(calls())
-            assert first is second  # the loop's calls share one client and its connections
+        # A new loop each time, as asyncio.run and test runners make them.
+        loops = [asyncio.run(calls()) for _ in range(3)]
         gc.collect()
     assert len(emulator.requests) == 6
-    assert len(model._loop_clients) == 0  # every loop's client went with its loop
+    one, two = spy.transports[0::2], spy.transports[1::2]
+    assert all(a is b for a, b in zip(one, two, strict=True))  # the loop's calls share one client and its connections
+    assert len({id(t) for t in spy.transports}) == 3  # and each loop has its own
+    assert all(t.session is None for t in spy.transports)  # closed when its loop shut down
+    assert [loop() for loop in loops] == [None, None, None]  # nothing the model keeps holds a finished loop
 
 
 async def test_aclose_closes_the_loops_client_now(emulator: Emulator) -> None:
-    model = model_on(emulator)
+    spy = TransportSpy()
+    model = model_on(emulator, client_kwargs={"per_call_policies": [spy]})
     await model.ainvoke("Hi")
-    client = model._async_client()
     await model.aclose()
-    assert model._loop_clients.get(asyncio.get_running_loop()) is None
+    first = spy.transports[-1]
+    assert first.session is None  # closed now, not at the loop's shutdown
     await model.ainvoke("again")  # a new client is made on demand
-    assert model._async_client() is not client
+    assert spy.transports[-1] is not first and spy.transports[-1].session is not None
     await model.aclose()
 
 
 def test_a_malformed_answer_raises_a_typed_error(emulator: Emulator) -> None:
     from azure.core.exceptions import DecodeError
-
-    from langchain_azure_multimodal._transport import MalformedResponseError
 
     emulator.inject(Fault.malformed())
     with pytest.raises(DecodeError, match="JSON is invalid"):  # azure-core's pipeline reads the broken JSON

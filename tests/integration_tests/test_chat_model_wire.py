@@ -21,7 +21,6 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_azure_multimodal import ChatAzureMultimodal
-from langchain_azure_multimodal._messages import UnsupportedContentError
 from langchain_azure_multimodal.emulator import Emulator
 from langchain_azure_multimodal.endpoints import (
     AZURE_AI_SCOPE,
@@ -29,6 +28,7 @@ from langchain_azure_multimodal.endpoints import (
     COGNITIVE_SERVICES_SCOPE,
     EndpointKind,
 )
+from langchain_azure_multimodal.errors import UnsupportedContentError
 from tests.conftest import API_KEY
 from tests.support.chat import endpoint_of, model_on
 from tests.support.http import call

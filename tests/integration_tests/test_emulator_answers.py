@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from langchain_azure_multimodal.emulator import Emulator, media
+from langchain_azure_multimodal.errors import MEDIA_EXTRA_INSTALL
 from tests.support.http import audio_part, call, image_part, user, with_parts
 from tests.support.media import data_url, encoded_audio, image_bytes, wav_bytes
 
@@ -275,7 +276,7 @@ def test_without_the_media_extra_it_reports_what_it_can(emulator: Emulator, monk
         audio_part(b64(encoded_audio(1.0)), "mp3"),
     )
     text = content_of(call(emulator, body=body))
-    assert f"#1 png {len(png):,} bytes, detail=auto (not inspected: install langchain-azure-multimodal[media])" in text
+    assert f"#1 png {len(png):,} bytes, detail=auto (not inspected: {MEDIA_EXTRA_INSTALL})" in text
     assert "#1 wav 1.00 s" in text  # the standard library reads WAV
     assert "#2 mp3 duration unknown" in text and "not inspected" in text
 

@@ -18,8 +18,9 @@ from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
 from langchain_azure_multimodal import ChatAzureMultimodal
-from langchain_azure_multimodal._messages import UnsupportedContentError
-from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, COGNITIVE_SERVICES_SCOPE, EndpointError
+from langchain_azure_multimodal._azure.credentials import sdk_credential
+from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, COGNITIVE_SERVICES_SCOPE
+from langchain_azure_multimodal.errors import EndpointError, UnsupportedContentError
 
 # Short enough to be shown whole if an error ever prints the constructor's arguments (pydantic cuts long ones).
 KEY = "s3cr3t-K9"
@@ -90,7 +91,7 @@ def test_every_key_form_is_accepted_and_kept_secret(form: str) -> None:
     model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o", temperature=0, **CREDENTIAL_FORMS[form])
     assert isinstance(model.credential, SecretStr)
     assert model.credential.get_secret_value() == KEY
-    sent = model._credential_for(is_async=False)
+    sent = sdk_credential(model.credential, model.endpoint_settings, is_async=False)  # what the clients get
     assert isinstance(sent, AzureKeyCredential) and sent.key == KEY
     for name, text in _surfaces(model).items():
         assert KEY not in text, name
@@ -122,7 +123,7 @@ def test_a_token_credential_is_used_as_it_is() -> None:
     credential = FakeTokenCredential()
     model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o", credential=credential)
     assert model.credential is credential
-    assert model._credential_for(is_async=False) is credential
+    assert sdk_credential(model.credential, model.endpoint_settings, is_async=False) is credential
     assert "tok" not in repr(model)
 
 
@@ -242,13 +243,11 @@ BLOCKED_SOCKETS = "ignore:A test tried to use socket"  # IMDS and the token endp
 def test_no_key_on_an_azure_url_tries_default_azure_credential_and_explains_a_failure(
     endpoint: str, scope: str
 ) -> None:
-    from azure.identity import DefaultAzureCredential
-
     model = ChatAzureMultimodal(endpoint=endpoint, model="gpt-4o")
     assert model.credential is None
     with pytest.raises(ClientAuthenticationError) as caught:
         model.invoke("Hi")
-    assert isinstance(model._default_credential, DefaultAzureCredential)
+    assert "DefaultAzureCredential failed to retrieve a token" in str(caught.value.__cause__)
     message = str(caught.value)
     assert "No key was given (credential=, api_key= or AZURE_INFERENCE_CREDENTIAL)" in message
     assert f"DefaultAzureCredential for scopes ['{scope}']" in message
@@ -257,11 +256,21 @@ def test_no_key_on_an_azure_url_tries_default_azure_credential_and_explains_a_fa
 
 
 @pytest.mark.filterwarnings(BLOCKED_SOCKETS)
-def test_no_key_on_an_azure_url_explains_a_failure_async() -> None:
+def test_no_key_on_an_azure_url_explains_a_failure_async(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.identity.aio import DefaultAzureCredential
+
+    closed: list[object] = []
+    close = DefaultAzureCredential.close
+
+    async def counting_close(self: DefaultAzureCredential) -> None:
+        closed.append(self)
+        await close(self)
+
+    monkeypatch.setattr(DefaultAzureCredential, "close", counting_close)
     model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o")
     with pytest.raises(ClientAuthenticationError, match=r"DefaultAzureCredential for scopes \['https://ai.azure.com"):
         asyncio.run(model.ainvoke("Hi"))
-    assert model._default_credential is None  # the async one belonged to that loop and was closed with it
+    assert len(closed) == 1  # the async one belonged to that loop and was closed with it
 
 
 def test_no_key_on_a_keys_only_endpoint_asks_for_a_key() -> None:

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from azure.ai.inference._model_base import SdkJSONEncoder
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models._utils import _normalize_messages
@@ -25,12 +24,12 @@ from langchain_core.messages import (
 from langchain_azure_multimodal._messages import (
     BlockLocation,
     MediaPart,
-    UnsupportedContentError,
-    convert_messages,
     media_parts,
     parse_messages,
     to_content_item,
+    to_wire_messages,
 )
+from langchain_azure_multimodal.errors import UnsupportedContentError
 
 PNG = "iVBORw0KGgoAAAANSUhEUg=="
 WAV = "UklGRiQAAABXQVZFZm10IA=="
@@ -39,8 +38,8 @@ HTTP_PNG = "https://example.com/cat.png"
 
 
 def wire(messages: list[BaseMessage], **kwargs: Any) -> list[dict[str, Any]]:
-    """The request JSON of ``messages``, as the SDK would send it."""
-    return [m if isinstance(m, dict) else m.as_dict() for m in convert_messages(messages, **kwargs)]
+    """The request JSON of ``messages``, as it is sent."""
+    return to_wire_messages(parse_messages(messages, **kwargs))
 
 
 def item(block: Any, **kwargs: Any) -> Any:
@@ -114,7 +113,7 @@ def test_no_detail_anywhere_leaves_it_off_the_wire() -> None:
 
 def test_bad_default_image_detail_is_a_plain_value_error() -> None:
     with pytest.raises(ValueError, match="default_image_detail"):
-        convert_messages([], default_image_detail="ultra")  # type: ignore[arg-type]
+        wire([], default_image_detail="ultra")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------------------------- audio
@@ -148,10 +147,9 @@ def test_v0_audio_base64_and_mime_parameters() -> None:
     ],
 )
 def test_audio_by_url_is_a_plain_audio_url_dict(block: dict[str, Any]) -> None:
-    (message,) = convert_messages([HumanMessage(content=[block])])
-    assert not isinstance(message, dict)
-    assert message.as_dict()["content"] == [{"type": "audio_url", "audio_url": {"url": "https://example.com/a.mp3"}}]
-    assert json.loads(json.dumps(message, cls=SdkJSONEncoder))["content"][0]["type"] == "audio_url"
+    (message,) = wire([HumanMessage(content=[block])])
+    assert message["content"] == [{"type": "audio_url", "audio_url": {"url": "https://example.com/a.mp3"}}]
+    assert json.loads(json.dumps(message))["content"][0]["type"] == "audio_url"
 
 
 def test_audio_data_url_becomes_input_audio() -> None:
@@ -262,7 +260,7 @@ def test_openai_file_after_core_normalisation_is_refused_as_a_file() -> None:
     block = {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PNG}", "filename": "a.pdf"}}
     (normalised,) = _normalize_messages([HumanMessage(content=[block])])
     with pytest.raises(UnsupportedContentError, match="extract the text") as caught:
-        convert_messages([normalised])
+        wire([normalised])
     assert caught.value.block_type == "file"
 
 
@@ -413,7 +411,7 @@ def test_input_messages_are_not_mutated() -> None:
         ),
     ]
     before = copy.deepcopy(messages)
-    convert_messages(messages, default_image_detail="high")
+    wire(messages, default_image_detail="high")
     assert messages == before
 
 
@@ -456,7 +454,7 @@ def test_input_messages_are_not_mutated() -> None:
 def test_unsupported_blocks_name_type_location_and_fix(block: Any, block_type: str, fix: str) -> None:
     messages = [SystemMessage("s"), HumanMessage.model_construct(content=[block])]
     with pytest.raises(UnsupportedContentError) as caught:
-        convert_messages(messages)
+        wire(messages)
     error = caught.value
     assert (error.message_index, error.block_index, error.block_type) == (1, 0, block_type)
     assert repr(block_type) in str(error) and "messages[1].content[0]" in str(error) and fix in str(error)
@@ -468,7 +466,7 @@ def test_unsupported_blocks_name_type_location_and_fix(block: Any, block_type: s
 )
 def test_media_in_a_system_message_is_refused(block: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedContentError) as caught:
-        convert_messages([SystemMessage(content=["Look:", block])])
+        wire([SystemMessage(content=["Look:", block])])
     assert "messages[0].content[1]" in str(caught.value) and "HumanMessage" in str(caught.value)
     assert repr(block["type"]) in str(caught.value)
 
@@ -477,7 +475,7 @@ def test_unsupported_content_in_any_message_kind() -> None:
     video = {"type": "video", "base64": "AAAA", "mime_type": "video/mp4"}
     for message in (SystemMessage(content=[video]), ToolMessage(content=[video], tool_call_id="c")):
         with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content\[0\].*'video'.*frames"):
-            convert_messages([message])
+            wire([message])
 
 
 @pytest.mark.parametrize(
@@ -496,7 +494,7 @@ def test_unsupported_content_in_any_message_kind() -> None:
 )
 def test_unsupported_messages(message: BaseMessage, kind: str, fix: str) -> None:
     with pytest.raises(UnsupportedContentError) as caught:
-        convert_messages([HumanMessage("hi"), message])
+        wire([HumanMessage("hi"), message])
     error = caught.value
     assert (error.message_index, error.block_index, error.block_type) == (1, None, kind)
     assert "messages[1]" in str(error) and repr(kind) in str(error) and fix in str(error)
@@ -504,12 +502,12 @@ def test_unsupported_messages(message: BaseMessage, kind: str, fix: str) -> None
 
 def test_tool_result_data_that_is_not_json() -> None:
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content .*not JSON.*JSON types"):
-        convert_messages([ToolMessage.model_construct(content=[{1, 2}], tool_call_id="c")])
+        wire([ToolMessage.model_construct(content=[{1, 2}], tool_call_id="c")])
 
 
 def test_content_that_is_neither_string_nor_list() -> None:
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content .*'dict'"):
-        convert_messages([HumanMessage.model_construct(content={"type": "text", "text": "x"})])
+        wire([HumanMessage.model_construct(content={"type": "text", "text": "x"})])
 
 
 # ----------------------------------------------------------------------------------------------- fuzz
@@ -598,14 +596,14 @@ def test_arbitrary_content_converts_or_raises_only_unsupported_content_error(
     before = copy.deepcopy(messages)
     refused: UnsupportedContentError | None = None
     try:
-        converted = convert_messages(messages, default_image_detail=detail)
+        converted = wire(messages, default_image_detail=detail)
     except UnsupportedContentError as error:  # the only exception allowed out
         refused, converted = error, []
     event("refused" if refused else "converted")
     if refused is not None:
         assert "messages[" in str(refused) and refused.block_type
     else:
-        body = json.loads(json.dumps(converted, cls=SdkJSONEncoder))
+        body = json.loads(json.dumps(converted))  # plain JSON types only
         assert len(body) >= len(messages)
         for message in body:
             if message["role"] == "user" and isinstance(message["content"], list):

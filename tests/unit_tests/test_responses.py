@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from azure.ai.inference.models import ChatCompletions, StreamingChatCompletionsUpdate
 from langchain_core.messages import AIMessageChunk
 
 from langchain_azure_multimodal._responses import StreamState, to_ai_message, to_ai_message_chunk, usage_metadata
@@ -16,8 +15,8 @@ def completion(message: dict[str, Any], finish_reason: str = "stop", **extra: An
     return scripted(message, finish_reason, id="chatcmpl-1", model="gpt-4o", usage=usage, **extra)
 
 
-def test_text_usage_and_metadata_from_an_sdk_model() -> None:
-    message = to_ai_message(ChatCompletions(completion({"content": "Hello"})))
+def test_text_usage_and_metadata() -> None:
+    message = to_ai_message(completion({"content": "Hello"}))
     assert message.content == "Hello"
     assert message.id == "chatcmpl-1"
     assert message.usage_metadata == {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}
@@ -87,7 +86,7 @@ def test_reasoning_content_becomes_a_reasoning_block() -> None:
     assert message.text == "42"
 
 
-def chunk(delta: dict[str, Any] | None, finish_reason: str | None = None, usage: dict | None = None) -> Any:
+def chunk(delta: dict[str, Any] | None, finish_reason: str | None = None, usage: dict | None = None) -> dict[str, Any]:
     choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
     data: dict[str, Any] = {
         "id": "c",
@@ -98,7 +97,7 @@ def chunk(delta: dict[str, Any] | None, finish_reason: str | None = None, usage:
     }
     if usage:
         data["usage"] = usage
-    return StreamingChatCompletionsUpdate(data)
+    return data
 
 
 def test_stream_chunks_merge_into_one_message_with_usage_and_metadata_on_the_last() -> None:

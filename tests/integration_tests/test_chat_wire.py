@@ -1,5 +1,5 @@
-"""The transport against the emulator: the wire per endpoint kind, retries, timeouts and tolerant streaming,
-sync and async, through the real SDK clients and azure-core pipelines."""
+"""The seam's contract, against the emulator: ``ChatWire`` per endpoint kind (path, query, body as given), retries,
+timeouts and tolerant streaming, sync and async, through the real SDK clients and azure-core pipelines."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from azure.ai.inference import ChatCompletionsClient
-from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
-from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
     ResourceNotFoundError,
     ServiceResponseError,
 )
+from pydantic import SecretStr
 
-from langchain_azure_multimodal._transport import StreamError, astream_chat, client_kwargs, retry_policy, stream_chat
+from langchain_azure_multimodal._azure.retry import retry_policy
+from langchain_azure_multimodal._azure.wire import ChatWire
 from langchain_azure_multimodal.emulator import Emulator, Fault
 from langchain_azure_multimodal.endpoints import EndpointSettings, resolve_endpoint
+from langchain_azure_multimodal.errors import StreamError
 from tests.conftest import API_KEY
 from tests.support.media import wav_bytes
 
@@ -39,11 +39,25 @@ def _settings(emulator: Emulator, route: str = "root") -> EndpointSettings:
     return resolve_endpoint(emulator.endpoint if route == "root" else emulator.endpoint_for(route))
 
 
-def _kwargs(
-    settings: EndpointSettings, *, max_retries: int = 3, timeout: float = 10.0, is_async: bool = False
-) -> dict[str, Any]:
-    extra = {"retry_policy": retry_policy(max_retries, backoff_factor=FAST, is_async=is_async)}
-    return client_kwargs(settings, max_retries=max_retries, timeout=timeout, extra=extra, is_async=is_async)
+def _wire(
+    emulator: Emulator,
+    route: str = "root",
+    *,
+    key: str = API_KEY,
+    max_retries: int = 3,
+    timeout: float = 10.0,
+    is_async: bool = False,
+    settings: EndpointSettings | None = None,
+) -> ChatWire:
+    # One wire per test, sync or async, because the fast retry policy given here is one or the other.
+    fast = retry_policy(max_retries, backoff_factor=FAST, is_async=is_async)
+    return ChatWire(
+        settings or _settings(emulator, route),
+        SecretStr(key),
+        max_retries=max_retries,
+        timeout=timeout,
+        client_kwargs={"retry_policy": fast},
+    )
 
 
 def _body(emulator: Emulator, text: str = "Tell me about retries", **extra: Any) -> dict[str, Any]:
@@ -51,59 +65,59 @@ def _body(emulator: Emulator, text: str = "Tell me about retries", **extra: Any)
 
 
 @pytest.fixture
-def sync_client(emulator: Emulator) -> Iterator[ChatCompletionsClient]:
-    settings = _settings(emulator)
-    with ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings)) as client:
-        yield client
+def wire(emulator: Emulator) -> Iterator[ChatWire]:
+    chat_wire = _wire(emulator)
+    yield chat_wire
+    chat_wire.close()
 
 
-def _client(emulator: Emulator, route: str = "root", *, key: str = API_KEY, **kwargs: Any) -> ChatCompletionsClient:
-    settings = _settings(emulator, route)
-    return ChatCompletionsClient(settings.endpoint, AzureKeyCredential(key), **_kwargs(settings, **kwargs))
+def _text(events: list[dict[str, Any]]) -> str:
+    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
 
 
-def _aclient(
-    emulator: Emulator, route: str = "root", *, key: str = API_KEY, **kwargs: Any
-) -> AsyncChatCompletionsClient:
-    settings = _settings(emulator, route)
-    return AsyncChatCompletionsClient(
-        settings.endpoint, AzureKeyCredential(key), **_kwargs(settings, is_async=True, **kwargs)
-    )
-
-
-def _text(updates: list[Any]) -> str:
-    return "".join(u.choices[0].delta.content or "" for u in updates if u.choices)
+def _content(answer: dict[str, Any]) -> str:
+    return str(answer["choices"][0]["message"]["content"])
 
 
 def _stream(emulator: Emulator, route: str = "root", headers: dict[str, str] | None = None, **body: Any) -> list[Any]:
-    with _client(emulator, route) as client, stream_chat(client, _body(emulator, **body), headers) as updates:
-        return list(updates)
+    return _streamed(_wire(emulator, route), _body(emulator, **body), headers)
+
+
+def _streamed(wire: ChatWire, body: dict[str, Any], headers: dict[str, str] | None = None) -> list[Any]:
+    with wire.stream(body, headers) as events:
+        return list(events)
 
 
 async def _astream(
     emulator: Emulator, route: str = "root", headers: dict[str, str] | None = None, **body: Any
 ) -> list[Any]:
-    async with _aclient(emulator, route) as client, await astream_chat(client, _body(emulator, **body), headers) as s:
-        return [update async for update in s]
+    wire = _wire(emulator, route, is_async=True)
+    try:
+        async with wire.astream(_body(emulator, **body), headers) as events:
+            return [event async for event in events]
+    finally:
+        await wire.aclose()
 
 
 # ---------------------------------------------------------------------------------------------- the wire per kind
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_each_kind_sends_its_path_and_exact_query(emulator: Emulator, route: str) -> None:
-    with _client(emulator, route) as client:
-        reply = client.complete(body=_body(emulator))
+def test_each_kind_sends_its_path_exact_query_and_the_body_as_given(emulator: Emulator, route: str) -> None:
+    body = _body(emulator, "Tell me about \u00e9t\u00e9", temperature=0, top_k=3)
+    reply = _wire(emulator, route).complete(body, {"extra-parameters": "pass-through"})
     path, query = ROUTES[route]
     sent = emulator.requests[-1]
-    assert reply.choices[0].message.content.startswith("[emulator:")
+    assert _content(reply).startswith("[emulator:")
     assert (sent.path, dict(sent.query)) == (path.format(model=emulator.model), query)
+    assert sent.body == body and sent.header("extra-parameters") == "pass-through"
 
 
 @pytest.mark.parametrize("route", ROUTES)
 async def test_each_kind_sends_its_path_and_exact_query_async(emulator: Emulator, route: str) -> None:
-    async with _aclient(emulator, route) as client:
-        await client.complete(body=_body(emulator))
+    wire = _wire(emulator, route, is_async=True)
+    await wire.acomplete(_body(emulator))
+    await wire.aclose()
     path, query = ROUTES[route]
     assert (emulator.requests[-1].path, dict(emulator.requests[-1].query)) == (path.format(model=emulator.model), query)
 
@@ -124,13 +138,13 @@ def test_audio_on_azure_openai_works_with_the_default_api_version(
     assert settings.supports_audio_input() is (status == 200)
     audio = {"type": "input_audio", "input_audio": {"data": base64.b64encode(wav_bytes(0.5)).decode(), "format": "wav"}}
     body = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Transcribe."}, audio]}]}
-    client = ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings))
-    with client:
-        if status == 200:
-            assert "audio" in client.complete(body=body).choices[0].message.content
-        else:
-            with pytest.raises(HttpResponseError, match="Audio input needs api-version 2025-01-01-preview"):
-                client.complete(body=body)
+    wire = _wire(emulator, settings=settings)
+    if status == 200:
+        assert "audio" in _content(wire.complete(body))
+    else:
+        with pytest.raises(HttpResponseError, match="Audio input needs api-version 2025-01-01-preview"):
+            wire.complete(body)
+    assert emulator.requests[-1].query.get("api-version") == settings.api_version  # from the settings
 
 
 # ---------------------------------------------------------------------------------------------- retries
@@ -147,17 +161,18 @@ TRANSIENT = [
 
 
 @pytest.mark.parametrize("fault", TRANSIENT)
-def test_transient_failures_are_retried(emulator: Emulator, sync_client: ChatCompletionsClient, fault: Fault) -> None:
+def test_transient_failures_are_retried(emulator: Emulator, wire: ChatWire, fault: Fault) -> None:
     emulator.inject(fault)
-    assert sync_client.complete(body=_body(emulator)).choices
+    assert wire.complete(_body(emulator))["choices"]
     assert len(emulator.requests) == 2
 
 
 @pytest.mark.parametrize("fault", TRANSIENT)
 async def test_transient_failures_are_retried_async(emulator: Emulator, fault: Fault) -> None:
     emulator.inject(fault)
-    async with _aclient(emulator) as client:
-        assert (await client.complete(body=_body(emulator))).choices
+    wire = _wire(emulator, is_async=True)
+    assert (await wire.acomplete(_body(emulator)))["choices"]
+    await wire.aclose()
     assert len(emulator.requests) == 2
 
 
@@ -175,10 +190,10 @@ async def test_streams_are_retried_too_async(emulator: Emulator, fault: Fault) -
     assert len(emulator.requests) == 2
 
 
-def test_retry_after_ms_is_waited_for(emulator: Emulator, sync_client: ChatCompletionsClient) -> None:
+def test_retry_after_ms_is_waited_for(emulator: Emulator, wire: ChatWire) -> None:
     emulator.inject(Fault.throttle(retry_after_ms=300))
     started = time.monotonic()
-    sync_client.complete(body=_body(emulator))
+    wire.complete(_body(emulator))
     assert time.monotonic() - started >= 0.29
 
 
@@ -192,41 +207,41 @@ def test_retry_after_ms_is_waited_for(emulator: Emulator, sync_client: ChatCompl
 )
 def test_no_retries_with_max_retries_0(emulator: Emulator, fault: Fault, error: type[Exception]) -> None:
     emulator.inject(fault)
-    with _client(emulator, max_retries=0) as client, pytest.raises(error):
-        client.complete(body=_body(emulator))
+    with pytest.raises(error):
+        _wire(emulator, max_retries=0).complete(_body(emulator))
     assert len(emulator.requests) == 1
 
 
 async def test_no_retries_with_max_retries_0_async(emulator: Emulator) -> None:
     emulator.inject(Fault.throttle())
-    async with _aclient(emulator, max_retries=0) as client:
-        with pytest.raises(HttpResponseError) as caught:
-            await client.complete(body=_body(emulator))
+    wire = _wire(emulator, max_retries=0, is_async=True)
+    with pytest.raises(HttpResponseError) as caught:
+        await wire.acomplete(_body(emulator))
+    await wire.aclose()
     assert caught.value.status_code == 429 and len(emulator.requests) == 1
 
 
 @pytest.mark.parametrize("fault", [Fault.http_status(502), Fault.connection_reset()])
 def test_retries_stop_at_max_retries(emulator: Emulator, fault: Fault) -> None:
     emulator.inject(fault, times=3)
-    with _client(emulator, max_retries=2) as client, pytest.raises((HttpResponseError, ServiceResponseError)):
-        client.complete(body=_body(emulator))
+    with pytest.raises((HttpResponseError, ServiceResponseError)):
+        _wire(emulator, max_retries=2).complete(_body(emulator))
     assert len(emulator.requests) == 3
 
 
 async def test_retries_stop_at_max_retries_async(emulator: Emulator) -> None:
     emulator.inject(Fault.http_status(502), times=3)
-    async with _aclient(emulator, max_retries=2) as client:
-        with pytest.raises(HttpResponseError) as caught:
-            await client.complete(body=_body(emulator))
+    wire = _wire(emulator, max_retries=2, is_async=True)
+    with pytest.raises(HttpResponseError) as caught:
+        await wire.acomplete(_body(emulator))
+    await wire.aclose()
     assert caught.value.status_code == 502 and len(emulator.requests) == 3
 
 
-def test_errors_that_retrying_cannot_fix_are_not_retried(
-    emulator: Emulator, sync_client: ChatCompletionsClient
-) -> None:
+def test_errors_that_retrying_cannot_fix_are_not_retried(emulator: Emulator, wire: ChatWire) -> None:
     emulator.inject(Fault.http_status(400, retry_after=1))
     with pytest.raises(HttpResponseError):
-        sync_client.complete(body=_body(emulator))
+        wire.complete(_body(emulator))
     assert len(emulator.requests) == 1
 
 
@@ -235,21 +250,21 @@ def test_errors_that_retrying_cannot_fix_are_not_retried(
 
 def test_timeout(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2.0))
-    with _client(emulator, max_retries=0, timeout=0.5) as client, pytest.raises(ServiceResponseError):
-        client.complete(body=_body(emulator))
+    with pytest.raises(ServiceResponseError):
+        _wire(emulator, max_retries=0, timeout=0.5).complete(_body(emulator))
 
 
 async def test_timeout_async(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(2.0))
-    async with _aclient(emulator, max_retries=0, timeout=0.5) as client:
-        with pytest.raises(ServiceResponseError):
-            await client.complete(body=_body(emulator))
+    wire = _wire(emulator, max_retries=0, timeout=0.5, is_async=True)
+    with pytest.raises(ServiceResponseError):
+        await wire.acomplete(_body(emulator))
+    await wire.aclose()
 
 
 def test_a_timed_out_try_is_retried(emulator: Emulator) -> None:
     emulator.inject(Fault.slow(1.0))
-    with _client(emulator, max_retries=1, timeout=0.3) as client:
-        assert client.complete(body=_body(emulator)).choices
+    assert _wire(emulator, max_retries=1, timeout=0.3).complete(_body(emulator))["choices"]
     assert len(emulator.requests) == 2
 
 
@@ -266,9 +281,9 @@ def plain_text(emulator: Emulator) -> str:
 
 def test_keep_alive_comments_and_event_lines(emulator: Emulator, plain_text: str) -> None:
     emulator.inject(Fault.keep_alive(with_event_lines=True))
-    updates = _stream(emulator)
-    assert _text(updates) == plain_text
-    assert updates[-1].choices[0].finish_reason == "stop"
+    events = _stream(emulator)
+    assert _text(events) == plain_text
+    assert events[-1]["choices"][0]["finish_reason"] == "stop"
 
 
 async def test_keep_alive_comments_and_event_lines_async(emulator: Emulator, plain_text: str) -> None:
@@ -279,12 +294,8 @@ async def test_keep_alive_comments_and_event_lines_async(emulator: Emulator, pla
 def test_error_inside_the_stream(emulator: Emulator) -> None:
     emulator.inject(Fault.error_in_stream(code="server_error", message="The model failed mid-stream.", after_events=2))
     received: list[Any] = []
-    with (
-        _client(emulator) as client,
-        stream_chat(client, _body(emulator)) as updates,
-        pytest.raises(StreamError) as caught,
-    ):
-        received.extend(updates)
+    with _wire(emulator).stream(_body(emulator)) as events, pytest.raises(StreamError) as caught:
+        received.extend(events)
     assert (caught.value.code, caught.value.message) == ("server_error", "The model failed mid-stream.")
     assert (
         str(caught.value) == "The service sent an error inside the stream: server_error: The model failed mid-stream."
@@ -323,15 +334,15 @@ async def test_connection_reset_mid_stream_async(emulator: Emulator) -> None:
 
 def test_usage_on_the_v1_route_with_native_stream_options(emulator: Emulator) -> None:
     assert _settings(emulator, "openai-v1").native_stream_options
-    updates = _stream(emulator, "openai-v1", stream_options={"include_usage": True})
-    assert updates[-1].usage.total_tokens > 0 and not updates[-1].choices
+    events = _stream(emulator, "openai-v1", stream_options={"include_usage": True})
+    assert events[-1]["usage"]["total_tokens"] > 0 and not events[-1]["choices"]
     assert "extra-parameters" not in {k.lower() for k in emulator.requests[-1].headers}
 
 
 def test_usage_on_the_foundry_route_by_pass_through(emulator: Emulator) -> None:
     assert not _settings(emulator, "foundry").native_stream_options
-    updates = _stream(emulator, "foundry", {"extra-parameters": "pass-through"}, stream_options={"include_usage": True})
-    assert updates[-1].usage.total_tokens > 0
+    events = _stream(emulator, "foundry", {"extra-parameters": "pass-through"}, stream_options={"include_usage": True})
+    assert events[-1]["usage"]["total_tokens"] > 0
     assert emulator.requests[-1].header("extra-parameters") == "pass-through"
 
 
@@ -340,34 +351,33 @@ async def test_usage_async(emulator: Emulator) -> None:
     passed = await _astream(
         emulator, "foundry", {"extra-parameters": "pass-through"}, stream_options={"include_usage": True}
     )
-    assert native[-1].usage.total_tokens > 0 and passed[-1].usage.total_tokens > 0
+    assert native[-1]["usage"]["total_tokens"] > 0 and passed[-1]["usage"]["total_tokens"] > 0
 
 
 def test_wrong_key_is_an_authentication_error_with_the_service_message(emulator: Emulator) -> None:
-    with _client(emulator, key="wrong") as client, pytest.raises(ClientAuthenticationError) as caught:
-        stream_chat(client, _body(emulator))
+    with pytest.raises(ClientAuthenticationError) as caught:
+        _streamed(_wire(emulator, key="wrong"), _body(emulator))
     assert "Access denied due to invalid subscription key" in str(caught.value)
     assert caught.value.status_code == 401 and len(emulator.requests) == 1
 
 
 async def test_wrong_key_is_an_authentication_error_async(emulator: Emulator) -> None:
-    async with _aclient(emulator, key="wrong") as client:
-        with pytest.raises(ClientAuthenticationError, match="Access denied due to invalid subscription key"):
-            await astream_chat(client, _body(emulator))
+    wire = _wire(emulator, key="wrong", is_async=True)
+    with pytest.raises(ClientAuthenticationError, match="Access denied due to invalid subscription key"):
+        async with wire.astream(_body(emulator)):
+            pass
+    await wire.aclose()
 
 
 def test_unknown_deployment_is_resource_not_found(emulator: Emulator) -> None:
     settings = resolve_endpoint(emulator.endpoint_for("azure-openai", deployment="nope"))
-    client = ChatCompletionsClient(settings.endpoint, AzureKeyCredential(API_KEY), **_kwargs(settings))
-    with client, pytest.raises(ResourceNotFoundError, match="DeploymentNotFound") as caught:
-        stream_chat(client, _body(emulator))
+    with pytest.raises(ResourceNotFoundError, match="DeploymentNotFound") as caught:
+        _streamed(_wire(emulator, settings=settings), _body(emulator))
     assert caught.value.status_code == 404
 
 
-def test_sdk_model_objects_in_the_body_are_serialised(emulator: Emulator) -> None:
-    from azure.ai.inference.models import SystemMessage, UserMessage
-
-    body = {"messages": [SystemMessage("Be brief."), UserMessage("Hi")]}
-    with _client(emulator) as client, stream_chat(client, body) as updates:
-        assert "System prompt: yes." in _text(list(updates))
-    assert emulator.requests[-1].body["messages"][0] == {"role": "system", "content": "Be brief."}
+def test_a_stream_left_early_frees_its_connection_for_the_next_call(emulator: Emulator, wire: ChatWire) -> None:
+    for _ in range(3):
+        with wire.stream(_body(emulator)) as events:
+            next(events)  # the rest is never read
+    assert wire.complete(_body(emulator))["choices"] and len(emulator.requests) == 4

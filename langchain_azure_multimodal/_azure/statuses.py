@@ -1,69 +1,24 @@
-"""How ``ChatAzureMultimodal`` holds its async clients, explains a failed Entra sign-in, and what the responses
-say about the endpoint (statuses counted per attempt; errors that no other request could avoid)."""
+"""What the responses say about the endpoint: the status of every try, and the errors that no other request could
+avoid (used by the ingest command to stop a run early).
+
+Example:
+    >>> from azure.core.exceptions import ClientAuthenticationError
+    >>> refusal_of(ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")).what
+    'signing in failed (DefaultAzureCredential failed to retrieve a token)'
+    >>> refusal_of(ValueError("a bad file")) is None
+    True
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
-
-
-@dataclass
-class LoopClient:
-    """An event loop's async client, the DefaultAzureCredential it owns (if any), and the task that closes both."""
-
-    client: AsyncChatCompletionsClient
-    credential: Any
-    closer: asyncio.Task[None]
-
-
-async def close_at_shutdown(
-    client: AsyncChatCompletionsClient, credential: Any, *, forget: Callable[[], object]
-) -> None:
-    """Park until the loop's shutdown (or ``aclose``) cancels this task, then close the client and credential."""
-    try:
-        await asyncio.Event().wait()
-    finally:
-        forget()  # the entry holds this task, which holds the loop: drop it so the loop can be collected
-        await client.close()
-        if credential is not None:
-            await credential.close()
-
-
-class explain_default_credential:  # noqa: N801 - used as a context manager
-    """Re-raise a failed ``DefaultAzureCredential`` sign-in with what was tried and how to fix it.
-
-    ``uses_default`` says whether no credential was given (so DefaultAzureCredential was used).
-    """
-
-    def __init__(self, uses_default: bool, scopes: Sequence[str]) -> None:
-        self._uses_default, self._scopes = uses_default, list(scopes)
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if exc is None or not self._uses_default or not isinstance(exc, ClientAuthenticationError):
-            return
-        if exc.response is not None:  # the service refused the token: not a sign-in failure
-            return
-        raise ClientAuthenticationError(
-            message=(
-                "No key was given (credential=, api_key= or AZURE_INFERENCE_CREDENTIAL), so Microsoft Entra ID was "
-                f"tried with DefaultAzureCredential for scopes {self._scopes}, and it failed: {exc.message}. "
-                "Pass a key, or sign in (az login, managed identity, ...)."
-            )
-        ) from exc
 
 
 class ResponseStatuses:
     """Counts the HTTP status of every attempt, retries included: pass it as ``client_kwargs={"raw_response_hook":
-    statuses}``. azure-core calls the hook after its retry policy, so each try of a request is seen once.
+    statuses}``. azure-core calls the hook after the retry policy, so each try of a request is seen once.
 
     Example:
         >>> from langchain_azure_multimodal import ChatAzureMultimodal
@@ -102,6 +57,10 @@ _KEY_FIX = (
 def refusal_of(error: BaseException) -> Refusal | None:
     """A :class:`Refusal` when ``error`` says the endpoint, the key or the deployment is wrong (a failed sign-in,
     401, 403, 404), which no other input can fix; ``None`` for errors that belong to one request."""
+    # Imported here, not at the top: the command line imports ResponseStatuses before parsing its arguments, and
+    # ``--help`` should not wait for azure-core.
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
     if isinstance(error, ClientAuthenticationError) and error.response is None:
         first = str(error.message or error).strip().splitlines()[0][:300]
         return Refusal(f"signing in failed ({first})", _KEY_FIX)

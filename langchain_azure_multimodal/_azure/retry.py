@@ -1,0 +1,174 @@
+"""Retries for chat calls: which failures get another try, and how long to wait before it.
+
+azure-core's ``RetryPolicy`` retries a POST only on 500/503/504 and never on a refused or reset connection,
+retries the first time without waiting, and sleeps as long as any ``Retry-After`` says. :class:`AzureRetryPolicy`
+retries every method on :data:`RETRY_STATUSES` and on connection and read errors, with jittered exponential
+backoff, and honours ``Retry-After``/``retry-after-ms`` up to :data:`MAX_RETRY_AFTER` seconds.
+
+It is a policy of its own on azure-core's public policy interface (``HTTPPolicy.send`` calling ``self.next``, the
+transport's ``sleep``), not a subclass of ``RetryPolicy``: changing that one's decisions means overriding its private
+``_is_method_retryable`` and reading the undocumented settings dict (``total``, ``history``, ``backoff``,
+``max_backoff``) that its ``send`` loop passes around, which any azure-core release may reshape. The loop here is
+short, and what it does is all ours to test.
+
+Example:
+    >>> policy = retry_policy(3, backoff_factor=1.0, backoff_max=8.0, is_async=False)
+    >>> policy.should_retry(429, retries_done=0), policy.should_retry(429, retries_done=3), policy.should_retry(400, 0)
+    (True, False, False)
+    >>> 3.0 <= policy.backoff_time(3) <= 5.0  # the third retry: 1 s * 2 ** 2, give or take 25 %
+    True
+"""
+
+from __future__ import annotations
+
+import email.utils
+import inspect
+import random
+import time
+from collections.abc import Mapping
+from typing import Any, cast
+
+from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy
+from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+#: Statuses worth another try: timeout, throttling, and the transient server and gateway errors.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: The longest wait a ``Retry-After`` gets, in seconds: a throttled deployment may ask for minutes, and a chat call
+#: that silently waits that long looks hung. Past the cap the retry goes early and may be throttled again.
+MAX_RETRY_AFTER = 60.0
+
+
+def _seconds(value: str) -> float:
+    """A ``Retry-After`` value, a number of seconds or an HTTP date, as seconds from now (never negative)."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)  # raises ValueError (or TypeError, before 3.13) if not a date
+        return max(0.0, when.timestamp() - time.time())
+
+
+class _RetryRules:
+    """The decisions the sync and async policies share; each policy only runs the loop and the sleeps."""
+
+    def __init__(self, max_retries: int, *, backoff_factor: float, backoff_max: float, retry_after_max: float) -> None:
+        super().__init__()  # the policy base, which sets up ``next``
+        self.max_retries = max_retries
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
+
+    def should_retry(self, status: int, retries_done: int) -> bool:
+        """Only the listed statuses: a 400 stays a 400, whatever ``Retry-After`` it carries."""
+        return retries_done < self.max_retries and status in RETRY_STATUSES
+
+    def backoff_time(self, retry: int) -> float:
+        """``backoff_factor * 2 ** (retry - 1)`` before the ``retry``-th retry (1 for the first), capped at
+        ``backoff_max``, with ±25 % jitter (clipped so it never exceeds ``backoff_max``). Unlike azure-core, the first
+        retry waits too: an immediate retry after a 429 is throttled again."""
+        delay = min(self.backoff_max, self.backoff_factor * 2 ** (max(1, retry) - 1))
+        return random.uniform(0.75 * delay, min(1.25 * delay, self.backoff_max))
+
+    def retry_after(self, headers: Mapping[str, str]) -> float | None:
+        """``Retry-After`` (seconds or an HTTP date), else ``retry-after-ms``/``x-ms-retry-after-ms``, capped at
+        ``retry_after_max``; ``None`` when there is none or it cannot be read (the backoff applies then)."""
+        lowered = {name.lower(): value for name, value in headers.items()}
+        try:
+            if value := lowered.get("retry-after"):
+                return min(_seconds(value), self.retry_after_max)
+            for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+                if value := lowered.get(name):
+                    return min(_seconds(value) / 1000.0, self.retry_after_max)
+        except (TypeError, ValueError):
+            return None
+        return None
+
+    def wait_before(self, retry: int, response: PipelineResponse[Any, Any] | None) -> float:
+        """How long to wait before the ``retry``-th retry: what the response asks for, else the backoff."""
+        asked = self.retry_after(response.http_response.headers) if response is not None else None
+        return asked if asked else self.backoff_time(retry)
+
+
+class AzureRetryPolicy(_RetryRules, HTTPPolicy[Any, Any]):
+    """Retries chat calls on :data:`RETRY_STATUSES` and connection errors; build it with :func:`retry_policy`.
+
+    A 200 that breaks off while streaming is not retried here: the pipeline has already returned it.
+    """
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        # The context types the transport as sync or async: on a sync pipeline it is the sync one.
+        transport = cast(HttpTransport[Any, Any], request.context.transport)
+        retries = 0
+        while True:
+            request.context["retry_count"] = retries  # what azure-core's tracing policy reports as the resend count
+            try:
+                response = self.next.send(request)
+            except ClientAuthenticationError:
+                raise  # the sign-in failed: no try can succeed
+            except AzureError:
+                if retries >= self.max_retries:
+                    raise
+                retries += 1
+                transport.sleep(self.backoff_time(retries))
+                continue
+            if not self.should_retry(response.http_response.status_code, retries):
+                return response
+            retries += 1
+            delay = self.wait_before(retries, response)
+            response.http_response.close()  # a streamed error body is never read: free its connection
+            transport.sleep(delay)
+
+
+class AsyncAzureRetryPolicy(_RetryRules, AsyncHTTPPolicy[Any, Any]):
+    """The async twin of :class:`AzureRetryPolicy`.
+
+    Example:
+        >>> isinstance(retry_policy(0, is_async=True), AsyncAzureRetryPolicy)
+        True
+    """
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        transport = cast(AsyncHttpTransport[Any, Any], request.context.transport)
+        retries = 0
+        while True:
+            request.context["retry_count"] = retries
+            try:
+                response = await self.next.send(request)
+            except ClientAuthenticationError:
+                raise
+            except AzureError:
+                if retries >= self.max_retries:
+                    raise
+                retries += 1
+                await transport.sleep(self.backoff_time(retries))
+                continue
+            if not self.should_retry(response.http_response.status_code, retries):
+                return response
+            retries += 1
+            delay = self.wait_before(retries, response)
+            closed = response.http_response.close()  # async on azure.core.rest responses, sync on legacy ones
+            if inspect.isawaitable(closed):
+                await closed
+            await transport.sleep(delay)
+
+
+def retry_policy(
+    max_retries: int,
+    *,
+    backoff_factor: float = 0.5,
+    backoff_max: float = 30.0,
+    retry_after_max: float = MAX_RETRY_AFTER,
+    is_async: bool,
+) -> AzureRetryPolicy | AsyncAzureRetryPolicy:
+    """A retry policy allowing ``max_retries`` retries (0: none) of any kind: status, connection or read.
+
+    Example:
+        >>> policy = retry_policy(4, is_async=False)
+        >>> policy.max_retries, policy.backoff_factor, policy.backoff_max, policy.retry_after_max
+        (4, 0.5, 30.0, 60.0)
+    """
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    cls = AsyncAzureRetryPolicy if is_async else AzureRetryPolicy
+    return cls(max_retries, backoff_factor=backoff_factor, backoff_max=backoff_max, retry_after_max=retry_after_max)

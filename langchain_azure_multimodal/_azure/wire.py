@@ -1,0 +1,184 @@
+"""``ChatWire``: what the chat model sends and receives, as wire JSON, through the SDK clients' pipelines.
+
+The request is the JSON of the dict given (no SDK model objects), posted to ``{endpoint}/chat/completions`` with the
+endpoint's ``api-version`` (none on ``/openai/v1``). The SDK's ``complete()`` is not used: it would build SDK objects
+from the answer only for them to be read back, and its stream parser refuses ``: keep-alive`` comments and
+``event:`` lines. The request, the error mapping and the pipeline (auth, retries, logging, hooks) are the SDK's.
+
+Example:
+    >>> from pydantic import SecretStr
+    >>> from langchain_azure_multimodal.emulator import Emulator
+    >>> from langchain_azure_multimodal.endpoints import resolve_endpoint
+    >>> body = {"messages": [{"role": "user", "content": "Hi"}]}
+    >>> with Emulator(api_key="k") as emu:
+    ...     wire = ChatWire(resolve_endpoint(emu.endpoint_for("openai-v1")), SecretStr("k"))
+    ...     answer = wire.complete({**body, "model": emu.model})
+    ...     with wire.stream({**body, "model": emu.model}) as events:
+    ...         text = "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
+    ...     wire.close()
+    ...     query = dict(emu.requests[-1].query)
+    >>> answer["choices"][0]["message"]["content"] == text, query
+    (True, {})
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ResourceNotModifiedError,
+    map_error,
+)
+from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
+
+from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
+from .clients import Clients
+from .credentials import Credential, explain_default_credential
+from .service_errors import MalformedResponseError
+from .sse import aread_events, json_object, read_events
+
+# What the SDK's complete() maps; everything else becomes HttpResponseError.
+_ERROR_MAP: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+    409: ResourceExistsError,
+    304: ResourceNotModifiedError,
+}
+_SHOWN_CHARS = 200
+
+
+class ChatWire:
+    """Chat completions for one endpoint: ``complete`` and ``stream`` (and async twins) take the request body as a
+    dict and give the answer, or each streamed event, as a dict.
+
+    ``credential`` is a key (``SecretStr``), a sync or async Entra credential, or ``None`` for
+    ``DefaultAzureCredential`` with the endpoint kind's scopes (a failed sign-in then says what was tried).
+    ``client_kwargs`` go to the SDK clients (``transport``, ``logging_enable``, ``per_call_policies``, ...).
+    Clients are made on first use: one sync, and one async per event loop (see :mod:`.clients`).
+    """
+
+    def __init__(
+        self,
+        settings: EndpointSettings,
+        credential: Credential | None = None,
+        *,
+        max_retries: int = 2,
+        timeout: float | None = None,
+        client_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds (or None), got {timeout}")
+        self.settings = settings
+        self._clients = Clients(
+            settings, credential, max_retries=max_retries, timeout=timeout, client_kwargs=client_kwargs
+        )
+        self._sign_in = explain_default_credential(credential is None, settings.credential_scopes)
+
+    # ------------------------------------------------------------------------------------------ sync
+
+    def complete(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """``POST /chat/completions``; the answer's JSON (``ChatCompletions``), raising as the SDK's ``complete()``
+        does on an error status, with the service's message."""
+        with self._sign_in:
+            response = self._clients.sync().send_request(self._request(body, headers, stream=False))
+        if response.status_code != 200:
+            _raise_for_status(response)
+        return _completion_json(response.text())
+
+    @contextmanager
+    def stream(
+        self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Iterator[Iterator[dict[str, Any]]]:
+        """``POST /chat/completions`` with ``"stream": true``: a context manager of the events, each a dict
+        (``StreamingChatCompletionsUpdate`` JSON). Leaving it closes the response, read to the end or not."""
+        with self._sign_in:
+            response = self._clients.sync().send_request(self._request(body, headers, stream=True), stream=True)
+            if response.status_code != 200:
+                response.read()  # so the error carries the service's message, and the connection is freed
+                _raise_for_status(response)
+            events = read_events(response)
+            try:
+                yield events
+            finally:
+                events.close()
+                response.close()  # also when the events were never iterated, so the generator never started
+
+    def model_info(self) -> dict[str, Any]:
+        """The endpoint's ``GET /info``: model name, type and provider."""
+        with self._sign_in:
+            return dict(self._clients.sync().get_model_info().as_dict())
+
+    def close(self) -> None:
+        """Close the sync client; the next call makes a new one."""
+        self._clients.close()
+
+    # ------------------------------------------------------------------------------------------ async
+
+    async def acomplete(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The async :meth:`complete`, on the running loop's client."""
+        with self._sign_in:
+            client = self._clients.for_running_loop()
+            response = await client.send_request(self._request(body, headers, stream=False))
+        if response.status_code != 200:
+            await response.read()
+            _raise_for_status(response)
+        return _completion_json(response.text())
+
+    @asynccontextmanager
+    async def astream(
+        self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """The async :meth:`stream`: ``async with wire.astream(body) as events: async for event in events: ...``."""
+        with self._sign_in:
+            client = self._clients.for_running_loop()
+            response = await client.send_request(self._request(body, headers, stream=True), stream=True)
+            if response.status_code != 200:
+                await response.read()
+                _raise_for_status(response)
+            events = aread_events(response)
+            try:
+                yield events
+            finally:
+                await events.aclose()
+                await response.close()
+
+    async def amodel_info(self) -> dict[str, Any]:
+        """The async :meth:`model_info`."""
+        with self._sign_in:
+            info = await self._clients.for_running_loop().get_model_info()
+        return dict(info.as_dict())
+
+    async def aclose(self) -> None:
+        """Close the running loop's async client now (and the sync client), rather than at the loop's shutdown."""
+        await self._clients.aclose()
+
+    # ------------------------------------------------------------------------------------------ the request
+
+    def _request(self, body: Mapping[str, Any], headers: Mapping[str, str] | None, *, stream: bool) -> HttpRequest:
+        content = json.dumps({**body, "stream": True} if stream else body)
+        # The same Accept as the SDK's complete(stream=True): the service streams SSE whatever Accept says.
+        sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        version = self.settings.api_version
+        params = {"api-version": version} if version is not None else {}
+        return HttpRequest("POST", CHAT_COMPLETIONS_PATH, params=params, headers=sent, content=content)
+
+
+def _raise_for_status(response: HttpResponse | AsyncHttpResponse) -> None:
+    map_error(status_code=response.status_code, response=response, error_map=_ERROR_MAP)
+    raise HttpResponseError(response=response)
+
+
+def _completion_json(text: str) -> dict[str, Any]:
+    answer = json_object(text)
+    if answer is None:
+        raise MalformedResponseError(text[:_SHOWN_CHARS])
+    return answer

@@ -1,0 +1,262 @@
+"""The retry policy and the client settings with no network: which failures are retried and how long each wait is,
+the loop run against a scripted pipeline, the v1 api-version strip, and the client keyword arguments."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Sequence
+from typing import Any, cast
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
+from azure.core.pipeline import PipelineContext, PipelineRequest, PipelineResponse
+from azure.core.rest import HttpRequest
+
+from langchain_azure_multimodal._azure.pipeline import StripApiVersionPolicy, client_kwargs
+from langchain_azure_multimodal._azure.retry import (
+    MAX_RETRY_AFTER,
+    RETRY_STATUSES,
+    AsyncAzureRetryPolicy,
+    AzureRetryPolicy,
+    retry_policy,
+)
+from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, resolve_endpoint
+
+# ---------------------------------------------------------------------------------------------- decisions
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_backoff_is_exponential_with_25_percent_jitter_and_capped(is_async: bool) -> None:
+    policy = retry_policy(10, backoff_factor=0.5, backoff_max=30.0, is_async=is_async)
+    for retry in range(1, 11):
+        nominal = min(30.0, 0.5 * 2 ** (retry - 1))
+        delays = [policy.backoff_time(retry) for _ in range(200)]
+        assert all(0.75 * nominal <= d <= min(1.25 * nominal, 30.0) for d in delays), retry
+        assert len(set(delays)) > 1  # jittered, not fixed
+    assert 0.375 <= policy.backoff_time(1) <= 0.625  # the first retry waits too
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, None),
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"x-ms-retry-after-ms": "1500"}, 1.5),
+        ({"Retry-After": "3600"}, MAX_RETRY_AFTER),
+        ({"Retry-After": "inf"}, MAX_RETRY_AFTER),
+        ({"Retry-After": "soon, probably"}, None),
+        ({"retry-after-ms": "9999999"}, MAX_RETRY_AFTER),
+    ],
+)
+def test_retry_after_is_honoured_and_capped(headers: dict[str, str], expected: float | None) -> None:
+    for policy in (retry_policy(3, is_async=False), retry_policy(3, is_async=True)):
+        assert policy.retry_after(headers) == expected
+
+
+def test_retry_after_as_an_http_date_is_capped() -> None:
+    later = email.utils.formatdate(time.time() + 3600, usegmt=True)
+    policy = retry_policy(3, is_async=False, retry_after_max=5.0)
+    assert policy.retry_after({"Retry-After": later}) == 5.0
+    soon = email.utils.formatdate(time.time() + 3, usegmt=True)
+    assert 1.0 <= (policy.retry_after({"Retry-After": soon}) or 0) <= 3.0
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_retried_statuses(status: int) -> None:
+    policy = retry_policy(2, is_async=False)
+    assert policy.should_retry(status, retries_done=0) and policy.should_retry(status, retries_done=1)
+    assert not policy.should_retry(status, retries_done=2)  # the budget is spent
+    none = retry_policy(0, is_async=False)
+    assert not none.should_retry(status, retries_done=0)
+
+
+@pytest.mark.parametrize("status", [200, 400, 401, 404, 413, 422, 501, 505, 520])
+def test_other_statuses_are_not_retried(status: int) -> None:
+    assert not retry_policy(2, is_async=True).should_retry(status, retries_done=0)
+
+
+def test_retry_policy_budget_and_types() -> None:
+    sync, aio = retry_policy(3, is_async=False), retry_policy(3, is_async=True)
+    assert isinstance(sync, AzureRetryPolicy) and isinstance(aio, AsyncAzureRetryPolicy)
+    assert (sync.max_retries, aio.max_retries) == (3, 3)
+    assert {408, 429, 500, 502, 503, 504} == RETRY_STATUSES
+    with pytest.raises(ValueError, match="max_retries must be 0 or more, got -1"):
+        retry_policy(-1, is_async=False)
+
+
+# ---------------------------------------------------------------------------------------------- the loop
+
+
+class FakeHttpResponse:
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status_code, self.headers, self.closed = status, headers or {}, False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeAsyncHttpResponse(FakeHttpResponse):
+    async def close(self) -> None:  # type: ignore[override]
+        super().close()
+
+
+class SleepingTransport:
+    """Records the sleeps the policy asks the transport for, as azure-core's transports do them."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    def sleep(self, duration: float) -> None:
+        self.slept.append(duration)
+
+
+class AsyncSleepingTransport(SleepingTransport):
+    async def sleep(self, duration: float) -> None:  # type: ignore[override]
+        super().sleep(duration)
+
+
+Outcome = int | tuple[int, dict[str, str]] | Exception
+
+
+class Script:
+    """The rest of the pipeline: each try gets the next outcome, a status (with headers) or an exception."""
+
+    def __init__(self, outcomes: Sequence[Outcome], *, is_async: bool = False) -> None:
+        self.outcomes, self.is_async = list(outcomes), is_async
+        self.tries: list[int] = []
+        self.responses: list[FakeHttpResponse] = []
+
+    def _next(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        self.tries.append(request.context["retry_count"])
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        status, headers = outcome if isinstance(outcome, tuple) else (outcome, {})
+        response = (FakeAsyncHttpResponse if self.is_async else FakeHttpResponse)(status, headers)
+        self.responses.append(response)
+        return PipelineResponse(request.http_request, response, request.context)
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        return self._next(request)
+
+
+class AsyncScript(Script):
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:  # type: ignore[override]
+        return self._next(request)
+
+
+def _run(policy: Any, script: Script, transport: SleepingTransport) -> PipelineResponse[Any, Any]:
+    policy.next = script
+    request = PipelineRequest(HttpRequest("POST", "https://r/chat/completions"), PipelineContext(cast(Any, transport)))
+    return policy.send(request)  # type: ignore[no-any-return]
+
+
+def test_statuses_are_retried_with_retry_after_then_backoff_and_error_bodies_closed() -> None:
+    script, transport = Script([(429, {"retry-after-ms": "20"}), 503, 200]), SleepingTransport()
+    response = _run(retry_policy(2, backoff_factor=1.0, is_async=False), script, transport)
+    assert response.http_response.status_code == 200
+    assert script.tries == [0, 1, 2]  # the resend count azure-core's tracing reports
+    assert transport.slept[0] == 0.02 and 1.5 <= transport.slept[1] <= 2.5  # the second retry: 1 s * 2, ±25 %
+    assert [r.closed for r in script.responses] == [True, True, False]  # the answer is left to its reader
+
+
+def test_the_last_retryable_status_is_returned_when_the_budget_is_spent() -> None:
+    script, transport = Script([502, 502, 502]), SleepingTransport()
+    assert _run(retry_policy(2, is_async=False), script, transport).http_response.status_code == 502
+    assert len(script.tries) == 3 and len(transport.slept) == 2
+
+
+def test_other_statuses_are_returned_at_once_even_with_retry_after() -> None:
+    script, transport = Script([(400, {"Retry-After": "1"})]), SleepingTransport()
+    assert _run(retry_policy(2, is_async=False), script, transport).http_response.status_code == 400
+    assert len(script.tries) == 1 and transport.slept == []
+
+
+def test_connection_and_read_errors_are_retried_then_raised() -> None:
+    script = Script([ServiceRequestError("refused"), ServiceResponseError("reset"), ServiceResponseError("again")])
+    with pytest.raises(ServiceResponseError, match="again"):
+        _run(retry_policy(2, is_async=False), script, SleepingTransport())
+    assert len(script.tries) == 3
+
+
+def test_a_failed_sign_in_is_not_retried() -> None:
+    script = Script([ClientAuthenticationError("no identity")])
+    with pytest.raises(ClientAuthenticationError):
+        _run(retry_policy(2, is_async=False), script, SleepingTransport())
+    assert len(script.tries) == 1
+
+
+async def test_the_async_loop_retries_and_closes_error_bodies() -> None:
+    script, transport = AsyncScript([429, ServiceResponseError("reset"), 200], is_async=True), AsyncSleepingTransport()
+    policy = retry_policy(2, backoff_factor=0.01, is_async=True)
+    policy.next = script  # type: ignore[assignment]
+    request = PipelineRequest(HttpRequest("POST", "https://r/chat/completions"), PipelineContext(cast(Any, transport)))
+    response = await policy.send(request)  # type: ignore[misc]
+    assert response.http_response.status_code == 200 and script.tries == [0, 1, 2]
+    assert len(transport.slept) == 2 and script.responses[0].closed
+    script.outcomes = [ClientAuthenticationError("no identity")]
+    with pytest.raises(ClientAuthenticationError):
+        await policy.send(request)  # type: ignore[misc]
+    assert len(script.tries) == 4  # not retried
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://r/openai/v1/chat/completions?api-version=2024-05-01-preview", "https://r/openai/v1/chat/completions"),
+        ("https://r/x?a=1&api-version=v&b=%2F%20+", "https://r/x?a=1&b=%2F%20+"),
+        ("https://r/x?API-Version=v&api%2Dversion=w&flag", "https://r/x?flag"),
+        ("https://r/x", "https://r/x"),
+    ],
+)
+def test_strip_api_version_keeps_everything_else(url: str, expected: str) -> None:
+    request = PipelineRequest(HttpRequest("POST", url), PipelineContext(None))
+    StripApiVersionPolicy().on_request(request)
+    assert request.http_request.url == expected
+
+
+def test_client_kwargs_per_kind() -> None:
+    v1 = client_kwargs(
+        resolve_endpoint("https://r.openai.azure.com/openai/v1"), max_retries=2, timeout=5.0, is_async=False
+    )
+    assert isinstance(v1["per_call_policies"][0], StripApiVersionPolicy) and "api_version" not in v1
+    assert v1["credential_scopes"] == [AZURE_AI_SCOPE]
+    assert (v1["connection_timeout"], v1["read_timeout"]) == (5.0, 5.0)
+    assert isinstance(v1["retry_policy"], AzureRetryPolicy) and v1["retry_policy"].max_retries == 2
+
+    aoai = client_kwargs(
+        resolve_endpoint("https://r.openai.azure.com/openai/deployments/d"), max_retries=0, timeout=None, is_async=True
+    )
+    assert aoai["api_version"] == "2025-01-01-preview" and "per_call_policies" not in aoai
+    assert "connection_timeout" not in aoai and isinstance(aoai["retry_policy"], AsyncAzureRetryPolicy)
+
+    local = client_kwargs(resolve_endpoint("http://127.0.0.1:1"), max_retries=1, timeout=1, is_async=False)
+    assert "credential_scopes" not in local  # key only
+
+
+def test_client_kwargs_extra_is_merged_last_and_keeps_the_strip_policy() -> None:
+    mine, theirs = object(), StripApiVersionPolicy()
+    settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
+    extra = {"retry_policy": mine, "per_call_policies": theirs, "logging_enable": True}
+    kwargs = client_kwargs(settings, max_retries=1, timeout=1, extra=extra, is_async=False)
+    assert kwargs["retry_policy"] is mine and kwargs["logging_enable"] is True
+    assert len(kwargs["per_call_policies"]) == 2 and kwargs["per_call_policies"][1] is theirs
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        client_kwargs(settings, max_retries=1, timeout=0, is_async=False)
+
+
+def test_client_kwargs_read_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp/ca.pem")
+    settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
+    sync = client_kwargs(settings, max_retries=1, timeout=1, is_async=False)
+    assert sync["use_env_settings"] is False and sync["proxies"] == {"https": "http://proxy.corp:3128"}
+    assert sync["connection_verify"] == "/etc/corp/ca.pem"  # requests' trust_env used it; it still applies
+    aio = client_kwargs(settings, max_retries=1, timeout=1, is_async=True)
+    assert "connection_verify" not in aio  # aiohttp never read REQUESTS_CA_BUNDLE
+    mine = client_kwargs(settings, max_retries=1, timeout=1, is_async=False, extra={"use_env_settings": True})
+    assert mine["use_env_settings"] is True  # the caller's choice wins
