@@ -30,7 +30,7 @@ from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profi
 if TYPE_CHECKING:
     from langchain_core.prompt_values import PromptValue
 
-    from . import _tools
+    from . import _tool_binding as _tools
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
@@ -267,7 +267,7 @@ class ChatAzureMultimodal(BaseChatModel):
             ),
         ).total
         if tools:
-            from . import _tools
+            from . import _tool_binding as _tools
 
             tokens += text_tokens(json.dumps(_tools.format_tools(tools)))
         return tokens
@@ -425,7 +425,7 @@ class ChatAzureMultimodal(BaseChatModel):
         ``tool_choice`` takes ``auto``, ``none``, ``any`` (sent as ``required``), ``required``, a tool name, or a
         wire-format dict.
         """
-        from . import _tools  # output parsers and schema tools: imported when tools are first bound
+        from . import _tool_binding as _tools  # output parsers and schema tools: imported when tools are first bound
 
         formatted = _tools.format_tools(tools, strict=strict)
         names = [tool["function"]["name"] for tool in formatted]
@@ -453,7 +453,7 @@ class ChatAzureMultimodal(BaseChatModel):
         ``method`` is ``json_schema`` (``response_format`` with the schema; the default), ``json_mode``
         (``response_format`` ``json_object``) or ``function_calling`` (a forced tool call).
         """
-        from . import _tools
+        from . import _tool_binding as _tools
 
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, Field
 
-from langchain_azure_multimodal._tools import format_tool_choice, format_tools, json_schema_response_format
+from langchain_azure_multimodal._tool_binding import format_tool_choice, format_tools, json_schema_response_format
 
 
 class GetWeather(BaseModel):
