@@ -18,7 +18,7 @@ Scenarios, each next to its baseline in the same run, interleaved round-robin wi
 - ``photo``: from the file on disk to the request body's bytes. As is: the SDK's ``ImageUrl.load`` (read + base64)
   into a ``UserMessage`` and the body JSON the SDK's ``complete()`` would post. Ours: read + base64 into a LangChain
   v1 image block (``detail="high"``) and ``ChatAzureMultimodal._request`` (parse, pre-flight normalisation, wire
-  messages), serialised with ``json.dumps`` as ``ChatWire`` does; also with ``normalize_media=False``. Then the
+  messages), serialised as ``ChatWire`` does (``request_json``); also with ``normalize_media=False``. Then the
   image tokens by the profile's tile rule for the original and the sent size, ``estimate_tokens`` for both forms,
   and one real send of each to the emulator for its ``usage.prompt_tokens``.
 - ``png``: peak memory and time, each measurement in a fresh subprocess (so peaks do not mix). The child warms up
@@ -79,6 +79,10 @@ PROMPT = "What is in this picture? Answer in one sentence."
 PHOTO_SIZE = (4032, 3024)
 PHOTO_QUALITY = 92
 PNG_TARGET_BYTES = 20_000_000
+NOISE_SIZE = (2580, 2580)  # uniform noise: 20.0 MB as PNG, under the gpt-4o profile's 20 MiB cap
+LINK_MBIT = 100.0  # the slow link of the as-is scenario (bench/_link.py)
+AS_IS_TIME_AIM = 1.05  # ours with normalize_media=False: <= 1.05x the raw SDK's time
+AS_IS_MEMORY_AIM = 1.10  # ... and <= 1.10x its peak memory
 CHILD_TIMEOUT_S = 180.0
 ORIENTATION, MAKE, MODEL_TAG, DATETIME, GPS_IFD = 0x0112, 0x010F, 0x0110, 0x0132, 0x8825
 BYTES_AIM = 0.10  # ours <= 10 % of the bytes sent as is
@@ -152,6 +156,12 @@ def make_png(path: Path, target: int, *, noisy: bool = True, size: tuple[int, in
     raise RuntimeError(f"could not make a PNG of about {target:,} bytes (last: {written:,} bytes)")
 
 
+def make_noise_png(path: Path, size: tuple[int, int] = NOISE_SIZE) -> None:
+    """Uniform random RGB pixels: PNG cannot compress them, so the file is 3 bytes a pixel."""
+    pixels = np.random.default_rng(25).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    Image.fromarray(pixels, "RGB").save(path, "PNG")
+
+
 # ------------------------------------------------------------------------------------------------ the two paths
 
 
@@ -175,9 +185,18 @@ def body_as_is(path: Path) -> bytes:
 
 
 def body_ours(llm: ChatAzureMultimodal, path: Path, mime_type: str) -> bytes:
-    """The body our ``ChatWire`` posts: ``_request`` (parse, normalise, wire messages as dicts), then ``json.dumps``."""
+    """The body our ``ChatWire`` posts: ``_request`` (parse, normalise, wire messages as dicts), then its bytes as
+    ``ChatWire`` makes them (``request_json``; ``json.dumps`` on a tree from before it existed)."""
     body, _ = llm._request(human_message(path, mime_type), None, stream=False)
-    return json.dumps(body).encode()
+    return _request_json(body)
+
+
+try:
+    from langchain_azure_multimodal._azure.body import request_json as _request_json
+except ImportError:  # the package before issue 11's large-media change, for a before/after run
+
+    def _request_json(body: Any) -> bytes:
+        return json.dumps(body).encode()
 
 
 def sent_image(body: bytes) -> bytes:
@@ -206,8 +225,8 @@ def _reset_peak() -> None:
 
 
 def _contender(kind: str, endpoint: str) -> tuple[Callable[[Path], Any], Callable[[Any], int]]:
-    """How a child loads the image and sends it: ``raw`` SDK, ``ours`` (invoke) or ``generate`` (our ``_generate``,
-    which skips LangChain's ``BaseChatModel.generate``)."""
+    """How a child loads the image and sends it: ``raw`` SDK, ``ours`` (invoke), ``off`` (invoke with
+    ``normalize_media=False``) or ``generate`` (our ``_generate``, which skips ``BaseChatModel.generate``)."""
     if kind == "raw":
         client = ChatCompletionsClient(endpoint=endpoint, credential=AzureKeyCredential(API_KEY))
 
@@ -215,7 +234,9 @@ def _contender(kind: str, endpoint: str) -> tuple[Callable[[Path], Any], Callabl
             return int(client.complete(messages=messages, model=MODEL).usage.prompt_tokens)
 
         return (lambda path: sdk_messages(path, "png")), send_raw
-    llm = ChatAzureMultimodal(endpoint=endpoint, api_key=API_KEY, model=MODEL, max_retries=0)
+    llm = ChatAzureMultimodal(
+        endpoint=endpoint, api_key=API_KEY, model=MODEL, max_retries=0, normalize_media=kind != "off"
+    )
 
     def send_ours(messages: Any) -> int:
         if kind == "generate":
@@ -559,6 +580,8 @@ PNG_LABELS = {
     "ours": "ours: file → base64 v1 block → invoke",
     "raw-send": "raw SDK: complete (data URL already loaded)",
     "ours-send": "ours: invoke (base64 block already built)",
+    "off": "ours, normalize_media=False: file → base64 v1 block → invoke",
+    "off-send": "ours, normalize_media=False: invoke (built)",
     "generate-send": "ours: _generate, no BaseChatModel.generate (built)",
     "compressible": "ours: compressible PNG, file → invoke",
 }
@@ -568,6 +591,8 @@ PNG_MEMORY_ROWS = (
     ("ours", "raw"),
     ("raw-send", ""),
     ("ours-send", "raw-send"),
+    ("off", "raw"),
+    ("off-send", "raw-send"),
     ("generate-send", "raw-send"),
     ("compressible", ""),
 )
@@ -635,7 +660,7 @@ def png_scenario(
             )
         )
     for key, metric in (("wall_s", "file → answer s (wall)"), ("cpu_s", "file → answer s (client CPU)")):
-        for mode, baseline in (("raw", ""), ("ours", "raw")):
+        for mode, baseline in (("raw", ""), ("ours", "raw"), ("off", "raw")):
             values = [r[key] for r in results[mode]]
             versus = "baseline"
             if baseline:
@@ -665,6 +690,70 @@ def png_scenario(
         "body_bytes": {"raw": len(raw_body), "ours": len(our_body)},
         "children": results,
     }
+
+
+AS_IS_LABELS = {
+    "raw": "raw SDK: file → ImageUrl.load → complete",
+    "off": "ours, normalize_media=False: file → base64 v1 block → invoke",
+    "ours": "ours (normalisation on): file → base64 v1 block → invoke",
+}
+
+
+def as_is_scenario(
+    noise: Path, warm: Path, links: dict[str, str], repeats: int, rows: list[Row], samples: dict[str, Any]
+) -> None:
+    """The wrapper's own cost on a big image it need not touch: a 2580x2580 noise PNG (20 MB) sent as it is by the
+    raw SDK and by ours with ``normalize_media=False``, and by ours normalised, over loopback and a slow link."""
+    modes = list(AS_IS_LABELS)
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {link: {mode: [] for mode in modes} for link in links}
+    for repetition in range(repeats):
+        for link, endpoint in links.items():
+            for mode in modes[repetition % len(modes) :] + modes[: repetition % len(modes)]:
+                results[link][mode].append(spawn_child(mode, noise, warm, endpoint))
+    ours = ChatAzureMultimodal(endpoint=links["loopback"], api_key=API_KEY, model=MODEL)
+    off = ChatAzureMultimodal(endpoint=links["loopback"], api_key=API_KEY, model=MODEL, normalize_media=False)
+    raw_body = json.dumps(
+        {"messages": sdk_messages(noise, "png"), "model": MODEL}, cls=SdkJSONEncoder, exclude_readonly=True
+    ).encode()
+    bodies = {"raw": len(raw_body), "off": len(body_ours(off, noise, "image/png"))}
+    bodies["ours"] = len(body_ours(ours, noise, "image/png"))
+    file_bytes = noise.stat().st_size
+    with Image.open(noise) as image:
+        width, height = image.size
+    scenario = f"noise PNG {width}x{height}, {file_bytes / 1e6:.1f} MB"
+    for mode in modes:
+        versus = "baseline" if mode == "raw" else f"{bodies[mode] / bodies['raw']:.1%}"
+        rows.append(Row(scenario, AS_IS_LABELS[mode], "request body bytes", _num(bodies[mode]), "", versus))
+
+    def paired(link: str, mode: str, key: str) -> float:
+        mine, base = results[link][mode], results[link]["raw"]
+        return statistics.median(a[key] / b[key] for a, b in zip(mine, base, strict=True))
+
+    for link in links:
+        for key, metric, digits in (
+            ("wall_s", f"file → answer s (wall, {link})", 3),
+            ("cpu_s", f"file → answer s (client CPU, {link})", 3),
+            ("peak_above_rss", f"peak above RSS, {TIMES} file ({link})", 2),
+        ):
+            if link != "loopback" and key != "wall_s":
+                continue  # the link changes the waiting, not the client's work
+            for mode in modes:
+                values = [r[key] / (file_bytes if key == "peak_above_rss" else 1) for r in results[link][mode]]
+                versus, aim, met = "baseline", "", ""
+                if mode != "raw":
+                    ratio = paired(link, mode, key)
+                    versus = f"{ratio:.2f}{TIMES}"
+                    if mode == "off" and key in ("wall_s", "peak_above_rss"):
+                        target = AS_IS_TIME_AIM if key == "wall_s" else AS_IS_MEMORY_AIM
+                        aim, met = f"≤ {target:.2f}{TIMES}", "yes" if ratio <= target else "NO"
+                median = statistics.median(values)
+                shown = f"{median:.2f}{TIMES}" if key == "peak_above_rss" else _num(median, digits)
+                rows.append(Row(scenario, AS_IS_LABELS[mode], metric, shown, _spread(values, digits), versus, aim, met))
+    tokens = {mode: sorted({r["prompt_tokens"] for r in results["loopback"][mode]}) for mode in modes}
+    rows.append(
+        Row(scenario, "all three", "emulator prompt_tokens", " / ".join("/".join(map(str, t)) for t in tokens.values()))
+    )
+    samples["as_is"] = {"file_bytes": file_bytes, "size": [width, height], "body_bytes": bodies, "children": results}
 
 
 def _b64encode(data: bytes) -> str:
@@ -772,7 +861,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead: time each step of ours on its own, and probe its memory step by step",
     )
-    parser.add_argument("--time-limit", type=float, default=300.0, help="stop everything after this many seconds")
+    parser.add_argument("--time-limit", type=float, default=600.0, help="stop everything after this many seconds")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--png", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--warm", type=Path, help=argparse.SUPPRESS)
@@ -802,6 +891,8 @@ def main(argv: list[str] | None = None) -> int:
         size = make_png(noisy, PNG_TARGET_BYTES)
         make_png(flat, 0, noisy=False, size=size)
         make_png(warm, 0, noisy=False, size=(256, 192))
+        noise = directory / "noise-2580.png"
+        make_noise_png(noise)
         generated = time.perf_counter() - started
         print(
             f"images generated in {generated:.1f} s: photo {photo.stat().st_size:,} bytes, PNG {size[0]}x{size[1]} "
@@ -819,6 +910,16 @@ def main(argv: list[str] | None = None) -> int:
             photo_scenario(photo, url, args.repeats, rows, samples)
             print(f"photo scenario done at {time.perf_counter() - started:.0f} s", flush=True)
             png_scenario({"noisy": noisy, "compressible": flat}, warm, url, args.repeats, rows, samples)
+            print(f"PNG scenario done at {time.perf_counter() - started:.0f} s", flush=True)
+            link_argv = [sys.executable, str(Path(__file__).with_name("_link.py")), "--upstream", url]
+            link, link_url = launch("link", [*link_argv, "--mbit", f"{LINK_MBIT:g}"], env)
+            _children.append(link)
+            try:
+                links = {"loopback": url, f"{LINK_MBIT:g} Mbit/s": link_url}
+                as_is_scenario(noise, warm, links, args.repeats, rows, samples)
+            finally:
+                stop(link)
+                _children.remove(link)
         finally:
             stop(process)
             _children.remove(process)

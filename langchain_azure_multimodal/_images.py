@@ -46,8 +46,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from ._urls import Base64Reader, decode_base64
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
 from .profiles import MEBIBYTE, PILLOW_IMAGE_FORMATS, ModelProfile, TileTokenRule
 
@@ -79,6 +80,9 @@ _JPEG_QUALITY = 85
 #: Palette images are first shrunk with NEAREST to this multiple of the target, so the RGBA copy LANCZOS needs
 #: is small (a palette pixel is 1 byte, an RGBA pixel 4).
 _PALETTE_GAP = 4
+#: Base64 up to this length is decoded whole to read its header; longer is read through a view, this many bytes at a
+#: time (a header is a few hundred bytes; Pillow reads a JPEG's EXIF segment, up to 64 KiB, in one call).
+_HEADER_READ = 8 * 1024
 
 
 def _require_pillow(what: str, where: str | None) -> None:
@@ -154,6 +158,49 @@ def inspect_image(data: bytes, *, name: str | None = None) -> ImageInfo:
     with _open(data, name) as image:
         exif = _exif(image)
         return _describe(image, exif, _metadata(image, exif))
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an image's header says: the canonical format, its MIME type and the stored size in pixels."""
+
+    format: str
+    mime_type: str
+    width: int
+    height: int
+
+
+def read_header(text: str, *, name: str | None = None) -> ImageHeader:
+    """The format and pixel size of the image whose valid base64 is ``text``, read from its header: Pillow opens a
+    large image through a view that decodes only the slices it reads (:class:`~._urls.Base64Reader`), so neither the
+    decoded file nor a pixel is ever held. ``text`` must be valid base64 (:func:`~._urls.base64_size` checks it).
+
+    Raises :class:`MediaDecodeError` when Pillow cannot read the header, :class:`MediaValidationError` for a
+    decompression bomb, and :class:`MediaExtraRequiredError` without Pillow. Truncated pixel data is not seen.
+
+    Example:
+        >>> import base64, io
+        >>> from PIL import Image
+        >>> png = io.BytesIO()
+        >>> Image.new("RGB", (640, 480), "teal").save(png, "PNG")
+        >>> read_header(base64.b64encode(png.getvalue()).decode())
+        ImageHeader(format='png', mime_type='image/png', width=640, height=480)
+    """
+    _require_pillow("inspecting an image", name)
+    if not text:
+        raise MediaDecodeError("the image data is empty", where=name, fix="pass the image file's bytes")
+    if len(text) <= _HEADER_READ:  # small: decoding it all is cheaper than a view
+        data = decode_base64(text)
+        file: IO[bytes] = io.BytesIO(data)
+        head = data[:16]
+    else:
+        size = len(text) // 4 * 3 - (2 if text.endswith("==") else 1 if text.endswith("=") else 0)
+        file = io.BufferedReader(Base64Reader(text, size), buffer_size=_HEADER_READ)
+        head = decode_base64(text[:24])
+    with file, _open_file(file, head, name) as image:
+        fmt, mime = _FORMATS[image.format or ""]
+        width, height = image.size
+    return ImageHeader(fmt, mime, width, height)
 
 
 def check_image(data: bytes, *, name: str | None = None) -> ImageInfo:
@@ -359,13 +406,19 @@ def _unchanged(data: bytes, info: ImageInfo) -> NormalizedImage:
 
 
 def _open(data: bytes, name: str | None) -> ImageFile:
-    from PIL import Image, UnidentifiedImageError
-
     if not data:
         raise MediaDecodeError("the image data is empty", where=name, fix="pass the image file's bytes")
+    return _open_file(io.BytesIO(data), data[:16], name)
+
+
+def _open_file(file: IO[bytes], head: bytes, name: str | None) -> ImageFile:
+    """Pillow's ``Image.open`` on ``file``, which reads the header only; ``head`` (its first 16 bytes) names the
+    format in errors."""
+    from PIL import Image, UnidentifiedImageError
+
     formats = [f for f in _FORMATS if f in Image.OPEN]
     try:
-        return Image.open(io.BytesIO(data), formats=formats)
+        return Image.open(file, formats=formats)
     except Image.DecompressionBombError as error:
         pixels = Image.MAX_IMAGE_PIXELS
         raise MediaValidationError(
@@ -375,16 +428,16 @@ def _open(data: bytes, name: str | None) -> ImageFile:
             fix="downscale it before sending",
         ) from None
     except UnidentifiedImageError as error:
-        if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS and "HEIF" not in Image.OPEN:
+        if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS and "HEIF" not in Image.OPEN:
             raise MediaExtraRequiredError("reading HEIC/HEIF images needs pillow-heif", where=name) from None
         raise MediaDecodeError(
             f"the data is not a JPEG, PNG, GIF, WEBP, HEIC, TIFF, BMP or AVIF image that Pillow can read "
-            f"(it starts with {data[:12]!r}; {error})",
+            f"(it starts with {head[:12]!r}; {error})",
             where=name,
             fix="send the image file itself, or convert it to PNG or JPEG",
         ) from None
     except _DECODE_ERRORS as error:  # a plugin took the signature, then failed on the header (WEBP, AVIF, HEIF)
-        accepts = [f for f in formats if (accept := Image.OPEN[f][1]) is None or accept(data[:16])]
+        accepts = [f for f in formats if (accept := Image.OPEN[f][1]) is None or accept(head)]
         raise _corrupt(_FORMATS[accepts[0]][0] if accepts else "image", error, name) from None
 
 

@@ -11,6 +11,8 @@ message and block, the file, the limit and the fix:
   audio other than wav/mp3 is transcoded to mp3 (:mod:`._audio`); without the ``media`` extra, parts that are already
   valid pass and the rest get an error naming the extra;
 * formats and byte sizes must fit the profile; URLs are never fetched, so only their kind is checked;
+* with normalisation off (``normalize_media=False``) nothing is decoded: the byte size comes from the base64's
+  length, an image's real format and pixel size from its header, and the caller's base64 goes out unchanged;
 * image counts per user turn and per request must fit; for one-image models ``image_policy="keep_last"`` keeps the
   last image and drops the others, as the service does, instead of raising.
 """
@@ -24,9 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from . import _audio, _images
 from ._messages import MediaPart, ParsedMessage, media_parts
-from ._urls import decode_base64
+from ._urls import base64_size, decode_base64
 from .endpoints import AOAI_MIN_AUDIO_API_VERSION, ROUTES, EndpointKind, EndpointSettings
 from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError, UnsupportedContentError
 from .profiles import IMAGE_MIME_ALIASES, ModelProfile
@@ -116,27 +117,89 @@ def _prepare_part(part: MediaPart, profile: ModelProfile, options: MediaOptions)
         )
     if part.data is None:
         return part  # a URL: never fetched, so its format and size are the service's to check
+    if not options.normalize:
+        # Sent as it is, so nothing needs the decoded bytes: the checks read the base64's length and the image's
+        # header, and the caller's base64 string goes on the wire unchanged (never decoded, never re-encoded).
+        size = _size(part, where)
+        try:
+            return _check_as_is(part, size, profile)
+        except MediaError as error:
+            raise error.placed(where) from None
     data = _decode(part, where)
     try:
         if part.kind == "image":
-            return _prepare_image(part, data, profile, options, where)
-        return _prepare_audio(part, data, profile, options, where)
+            return _prepare_image(part, data, profile, options)
+        return _prepare_audio(part, data, profile)
     except MediaError as error:
         raise error.placed(where) from None
+
+
+def _decode_error(part: MediaPart, where: str) -> MediaDecodeError:
+    return MediaDecodeError(
+        f"the {part.kind}'s base64 data does not decode",
+        where=where,
+        fix="send standard base64 (RFC 4648, no line breaks), or build the block with image_part()/audio_part()",
+    )
+
+
+def _empty_error(part: MediaPart, where: str) -> MediaDecodeError:
+    return MediaDecodeError(f"the {part.kind} data is empty", where=where, fix="send the file's bytes")
 
 
 def _decode(part: MediaPart, where: str) -> bytes:
     try:
         data = decode_base64(part.data or "")
     except binascii.Error:
-        raise MediaDecodeError(
-            f"the {part.kind}'s base64 data does not decode",
-            where=where,
-            fix="send standard base64 (RFC 4648, no line breaks), or build the block with image_part()/audio_part()",
-        ) from None
+        raise _decode_error(part, where) from None
     if not data:
-        raise MediaDecodeError(f"the {part.kind} data is empty", where=where, fix="send the file's bytes")
+        raise _empty_error(part, where)
     return data
+
+
+def _size(part: MediaPart, where: str) -> int:
+    """The decoded size of the part's base64, checked as :func:`_decode` checks it, without decoding it."""
+    try:
+        size = base64_size(part.data or "")
+    except binascii.Error:
+        raise _decode_error(part, where) from None
+    if not size:
+        raise _empty_error(part, where)
+    return size
+
+
+def _check_as_is(part: MediaPart, size: int, profile: ModelProfile) -> MediaPart:
+    """``normalize_media=False``: the part, unchanged, if the profile takes it as it is: the declared format and the
+    byte size; for an image also the format and pixel size its header shows (with Pillow)."""
+    if part.kind == "audio":
+        if not _audio_is_valid_as_is(part, size, profile):
+            raise MediaValidationError(
+                f"{part.mime_type or 'audio without a MIME type'} of {size:,} bytes is not audio {profile.name} "
+                "takes as it is",
+                limit=f"{', '.join(sorted(profile.audio_formats))}, at most {profile.max_audio_bytes:,} bytes",
+                fix="turn media normalisation on (normalize_media=True) to transcode it to mp3",
+            )
+        return part
+    fix = "turn media normalisation on (normalize_media=True) to convert and downscale it"
+    limit = f"{', '.join(sorted(profile.image_formats))}, at most {profile.max_image_bytes:,} bytes"
+    if not _image_is_valid_as_is(part, size, profile):
+        declared = part.mime_type or "no MIME type"
+        raise MediaValidationError(
+            f"{declared} of {size:,} bytes is not an image {profile.name} takes as it is", limit=limit, fix=fix
+        )
+    from . import _images  # media modules load with the first media part: text-only calls never pay for them
+
+    try:
+        header = _images.read_header(part.data or "")
+    except MediaExtraRequiredError:
+        return part  # without Pillow the declared format is all there is to check
+    if header.format not in profile.image_formats:
+        raise MediaValidationError(
+            f"the data declared {part.mime_type} is a {header.format.upper()} image ({header.width}x{header.height}), "
+            f"which {profile.name} does not take as it is",
+            limit=limit,
+            fix=fix,
+        )
+    return part
 
 
 def _encoded(part: MediaPart, data: bytes, mime_type: str, steps: tuple[str, ...]) -> MediaPart:
@@ -144,29 +207,20 @@ def _encoded(part: MediaPart, data: bytes, mime_type: str, steps: tuple[str, ...
     return replace(part, data=base64.b64encode(data).decode("ascii"), mime_type=mime_type, extras=extras)
 
 
-def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions, where: str) -> MediaPart:
-    if options.normalize:
-        try:
-            image = _images.normalize_image(
-                data, detail=part.detail, profile=profile, keep_metadata=options.keep_metadata
-            )
-        except MediaExtraRequiredError:
-            if not _image_is_valid_as_is(part, data, profile):
-                raise
-            return part  # already valid: it passes without the media extra
-        if image.changed:
-            return _encoded(part, image.data, image.mime_type, image.steps)
-        # Sent as it is, under the name of what the bytes are (a PNG saved as photo.jpg is sent as image/png).
-        same = _image_format(part) == IMAGE_MIME_ALIASES.get(image.mime_type.partition("/")[2])
-        return part if same else replace(part, mime_type=image.mime_type)
-    if not _image_is_valid_as_is(part, data, profile):
-        declared = part.mime_type or "no MIME type"
-        raise MediaValidationError(
-            f"{declared} of {len(data):,} bytes is not an image {profile.name} takes as it is",
-            limit=f"{', '.join(sorted(profile.image_formats))}, at most {profile.max_image_bytes:,} bytes",
-            fix="turn media normalisation on (normalize_media=True) to convert and downscale it",
-        )
-    return part
+def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions) -> MediaPart:
+    from . import _images
+
+    try:
+        image = _images.normalize_image(data, detail=part.detail, profile=profile, keep_metadata=options.keep_metadata)
+    except MediaExtraRequiredError:
+        if not _image_is_valid_as_is(part, len(data), profile):
+            raise
+        return part  # already valid: it passes without the media extra
+    if image.changed:
+        return _encoded(part, image.data, image.mime_type, image.steps)
+    # Sent as it is, under the name of what the bytes are (a PNG saved as photo.jpg is sent as image/png).
+    same = _image_format(part) == IMAGE_MIME_ALIASES.get(image.mime_type.partition("/")[2])
+    return part if same else replace(part, mime_type=image.mime_type)
 
 
 def _image_format(part: MediaPart) -> str | None:
@@ -175,38 +229,31 @@ def _image_format(part: MediaPart) -> str | None:
     return IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
 
 
-def _image_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
-    return _image_format(part) in profile.image_formats and len(data) <= profile.max_image_bytes
+def _image_is_valid_as_is(part: MediaPart, size: int, profile: ModelProfile) -> bool:
+    return _image_format(part) in profile.image_formats and size <= profile.max_image_bytes
 
 
-def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions, where: str) -> MediaPart:
-    if options.normalize:
-        try:
-            audio = _audio.normalize_audio(data, max_bytes=profile.max_audio_bytes)
-        except MediaExtraRequiredError:
-            if not _audio_is_valid_as_is(part, data, profile):
-                raise
-            return part
-        if audio.format not in profile.audio_formats:
-            raise MediaValidationError(
-                f"{profile.name} does not take {audio.format} audio", limit=", ".join(sorted(profile.audio_formats))
-            )
-        if audio.changed:
-            return _encoded(part, audio.data, audio.mime_type, audio.steps)
-        # A WAV labelled audio/mpeg goes out as wav: the service decodes by the declared format.
-        return part if part.audio_format == audio.format else replace(part, mime_type=audio.mime_type)
-    if not _audio_is_valid_as_is(part, data, profile):
+def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile) -> MediaPart:
+    from . import _audio
+
+    try:
+        audio = _audio.normalize_audio(data, max_bytes=profile.max_audio_bytes)
+    except MediaExtraRequiredError:
+        if not _audio_is_valid_as_is(part, len(data), profile):
+            raise
+        return part
+    if audio.format not in profile.audio_formats:
         raise MediaValidationError(
-            f"{part.mime_type or 'audio without a MIME type'} of {len(data):,} bytes is not audio {profile.name} "
-            "takes as it is",
-            limit=f"{', '.join(sorted(profile.audio_formats))}, at most {profile.max_audio_bytes:,} bytes",
-            fix="turn media normalisation on (normalize_media=True) to transcode it to mp3",
+            f"{profile.name} does not take {audio.format} audio", limit=", ".join(sorted(profile.audio_formats))
         )
-    return part
+    if audio.changed:
+        return _encoded(part, audio.data, audio.mime_type, audio.steps)
+    # A WAV labelled audio/mpeg goes out as wav: the service decodes by the declared format.
+    return part if part.audio_format == audio.format else replace(part, mime_type=audio.mime_type)
 
 
-def _audio_is_valid_as_is(part: MediaPart, data: bytes, profile: ModelProfile) -> bool:
-    return part.audio_format in profile.audio_formats and len(data) <= profile.max_audio_bytes
+def _audio_is_valid_as_is(part: MediaPart, size: int, profile: ModelProfile) -> bool:
+    return part.audio_format in profile.audio_formats and size <= profile.max_audio_bytes
 
 
 def _check_image_counts(

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall, ToolCallChunk
@@ -122,7 +122,6 @@ class StreamState:
     """What one stream has shown so far; streamed chunks depend on it (reasoning comes before text)."""
 
     saw_reasoning: bool = False
-    tool_call_positions: dict[int, int] = field(default_factory=dict)
 
 
 def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessageChunk | None:

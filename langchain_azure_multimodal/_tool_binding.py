@@ -1,7 +1,8 @@
 """Tool binding and structured output in the wire's terms (``tools``, ``tool_choice``, ``response_format``).
 
 Pure helpers used by :class:`~langchain_azure_multimodal.ChatAzureMultimodal`'s ``bind_tools`` and
-``with_structured_output``.
+``with_structured_output``: what a request says about tools. The agent tools built on the chat model are in
+:mod:`~langchain_azure_multimodal.tools`; the tool calls in an answer are read in ``_responses``.
 
 Example:
     >>> format_tool_choice("any", ["get_weather"])

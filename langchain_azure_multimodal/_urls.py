@@ -9,6 +9,8 @@ The rules, the client's and the emulator's alike:
   default (``text/plain``) is never media. The service decodes base64 data URLs only, so what is sent must carry
   ``;base64`` (``require_base64=True``); a data URL read locally may instead be percent-encoded, as RFC 2397 allows.
 * Base64 on the wire is RFC 4648's standard alphabet with padding and no line breaks (:func:`decode_base64`).
+  Media sent as it is is never decoded whole: :func:`base64_size` checks the same rules and gives the byte count,
+  and :class:`Base64Reader` decodes only the slices a header reader asks for.
 
 Example:
     >>> url = parse_data_url("DATA:Image/PNG;charset=binary;BASE64,iVBORw0KGgo=")
@@ -23,13 +25,28 @@ Example:
 from __future__ import annotations
 
 import binascii
+import io
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["DataUrl", "DataUrlError", "decode_base64", "is_data_url", "is_http_url", "parse_data_url", "to_data_url"]
+__all__ = [
+    "Base64Reader",
+    "DataUrl",
+    "DataUrlError",
+    "base64_size",
+    "decode_base64",
+    "is_data_url",
+    "is_http_url",
+    "parse_data_url",
+    "to_data_url",
+]
 
 _HTTP_PREFIXES = ("http://", "https://")
 _DATA_PREFIX = "data:"
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#: Characters of base64 text checked (or decoded) at a time: a multiple of 4, so each slice is whole quanta.
+_BASE64_SLICE = 256 * 1024
 
 
 def is_http_url(text: object) -> bool:
@@ -91,9 +108,10 @@ def parse_data_url(url: str, *, require_base64: bool = False) -> DataUrl:
     """
     if not is_data_url(url):
         raise DataUrlError("does not start with data:")
-    header, comma, payload = url[len(_DATA_PREFIX) :].partition(",")
-    if not comma:
+    comma = url.find(",")
+    if comma < 0:
         raise DataUrlError("has no comma before its data")
+    header, payload = url[len(_DATA_PREFIX) : comma], url[comma + 1 :]  # one copy of a 27 MB payload, not two
     mime, *parameters = (part.strip() for part in header.split(";"))
     is_base64 = any(parameter.lower() == "base64" for parameter in parameters)
     mime = mime.lower()
@@ -136,3 +154,80 @@ def decode_base64(text: str) -> bytes:
         if isinstance(error, binascii.Error):
             raise
         raise binascii.Error(f"base64 is ASCII: {error}") from None
+
+
+def base64_size(text: str) -> int:
+    """The number of bytes :func:`decode_base64` would give for ``text``, found without decoding it.
+
+    The same rules, the same ``binascii.Error``: it checks the alphabet a slice at a time (about 0.4 ms per MB,
+    against 2 ms per MB to decode) and never holds the decoded bytes: a 27 MB image string costs 0.5 MB, not 20.
+
+    Example:
+        >>> base64_size("aGk="), base64_size(""), base64_size("aGVsbG8=")
+        (2, 0, 5)
+        >>> base64_size("aG k=")
+        Traceback (most recent call last):
+        ...
+        binascii.Error: Only base64 data is allowed
+    """
+    if not text.isascii():
+        raise binascii.Error("base64 is ASCII: the text has other characters")
+    if text.endswith("==="):  # not base64 a service would take; decode it for a2b_base64's own verdict
+        return len(decode_base64(text))
+    length = len(text)
+    end = length - (2 if text.endswith("==") else 1 if text.endswith("=") else 0)
+    for start in range(0, end, _BASE64_SLICE):
+        if text[start : min(start + _BASE64_SLICE, end)].encode("ascii").translate(None, _BASE64_ALPHABET):
+            raise binascii.Error("Only base64 data is allowed")
+    # Only the alphabet before the "=": a2b_base64 on the last whole quantum and what follows it judges the padding
+    # and the length exactly as on the whole text, since the quanta before it decode the same either way.
+    tail = max(0, end // 4 - 1) * 4
+    return tail // 4 * 3 + len(binascii.a2b_base64(text[tail:], strict_mode=True))
+
+
+class Base64Reader(io.RawIOBase):
+    """A seekable, read-only file over base64 text that decodes only the slices read, so that a reader of headers
+    (Pillow's ``Image.open``, a format sniff) never holds the decoded file. ``text`` must be valid base64
+    (:func:`base64_size` says so, and gives ``size``).
+
+    Example:
+        >>> import base64
+        >>> reader = Base64Reader(base64.b64encode(b"0123456789").decode(), 10)
+        >>> reader.seek(4), reader.read(3), reader.read(), reader.seek(-2, 2), reader.read()
+        (4, b'456', b'789', 8, b'89')
+    """
+
+    def __init__(self, text: str, size: int) -> None:
+        super().__init__()
+        self._text = text
+        self._size = size
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        start = self._position
+        stop = min(self._size, start + len(view))
+        if stop <= start:
+            return 0
+        first = start // 3  # whole quanta of 3 bytes (4 characters) that hold [start, stop)
+        chunk = binascii.a2b_base64(self._text[first * 4 : -(-stop // 3) * 4])
+        count = stop - start
+        view[:count] = chunk[start - first * 3 : start - first * 3 + count]
+        self._position = stop
+        return count

@@ -24,7 +24,6 @@ from ._preflight import ImagePolicy, MediaOptions, check_endpoint_takes_audio, p
 from ._responses import StreamState, to_ai_message, to_ai_message_chunk
 from .endpoints import EndpointKind, EndpointSettings, resolve_endpoint
 from .errors import EndpointError
-from .estimates import estimate_tokens
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
 if TYPE_CHECKING:
@@ -258,6 +257,8 @@ class ChatAzureMultimodal(BaseChatModel):
     def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
         """Input tokens by the profile's rules: text by characters, images by the tile rule, audio by duration
         (see :mod:`~langchain_azure_multimodal.estimates`); bound tools' JSON counts as text."""
+        from .estimates import estimate_tokens  # imported with the first estimate, not with the chat model
+
         tokens = estimate_tokens(
             messages,
             profile=self._known_profile(),

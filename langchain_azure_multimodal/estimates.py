@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
 
-from . import _audio, _images
 from ._messages import ImageDetail, MediaPart, ParsedMessage, parse_messages, to_wire_messages
 from ._preflight import DEFAULT_MEDIA_OPTIONS, MediaOptions, prepare
 from .errors import MediaExtraRequiredError
@@ -119,16 +118,21 @@ def _image_tokens(part: MediaPart, profile: ModelProfile) -> int:
     rule = profile.image_tokens
     if part.data is None:
         return rule.tokens_for_unknown_size(part.detail)
+    from . import _images  # with the first image, as in _preflight
+
     try:
-        info = _images.inspect_image(base64.b64decode(part.data))
+        # The size is in the header: read through the base64 (checked by prepare), never decoding the whole image.
+        header = _images.read_header(part.data)
     except MediaExtraRequiredError:  # without Pillow the size cannot be read
         return rule.tokens_for_unknown_size(part.detail)
-    return rule.tokens(info.width, info.height, part.detail)
+    return rule.tokens(header.width, header.height, part.detail)
 
 
 def _audio_seconds(part: MediaPart) -> float:
     if part.data is None:
         return 0.0
+    from . import _audio
+
     try:
         info = _audio.inspect_audio(base64.b64decode(part.data))
     except MediaExtraRequiredError:

@@ -21,14 +21,18 @@ up, then holds back the next ones for its share. The log stays the hard guarante
 
 Example:
     >>> import asyncio
-    >>> async def main() -> int:
-    ...     limiter = RateLimiter(rpm=120, tpm=36_000)  # 2 requests and 600 tokens a second: both go at once
+    >>> async def main() -> float:
+    ...     now = 0.0  # a fake clock (the default is time.monotonic and asyncio.sleep)
+    ...     async def sleep(seconds: float) -> None:
+    ...         nonlocal now
+    ...         now += seconds
+    ...     limiter = RateLimiter(rpm=120, tpm=36_000, clock=lambda: now, sleep=sleep)  # 2 a second, spread evenly
     ...     async with limiter.slot(tokens=300):
     ...         pass  # send the request here
-    ...     await limiter.acquire(tokens=300)  # a request that counts from now on
-    ...     return limiter.requests_in_window()
-    >>> asyncio.run(main())
-    2
+    ...     await limiter.acquire(tokens=300)  # a request that counts from now on: it waits for its share
+    ...     return now
+    >>> asyncio.run(main())  # seconds the second request waited
+    0.5
 """
 
 from __future__ import annotations
@@ -190,13 +194,3 @@ class RateLimiter:
         For a request that is sent at once and may take a while, :meth:`slot` is the safer form.
         """
         self._end(await self._admit(tokens))
-
-    def requests_in_window(self) -> int:
-        """Requests in flight, or let through in the current window."""
-        self._forget_old(self._clock())
-        return len(self._ended) + len(self._in_flight)
-
-    def tokens_in_window(self) -> int:
-        """Tokens of the requests in flight, or let through in the current window."""
-        self._forget_old(self._clock())
-        return self._ended_tokens + sum(self._in_flight.values())

@@ -26,14 +26,16 @@ import contextlib
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.ai.inference import ChatCompletionsClient
-from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
 
 from ..endpoints import EndpointSettings
 from .credentials import Credential, sdk_credential
 from .pipeline import client_kwargs
+
+if TYPE_CHECKING:  # imported with the first async call: sync-only use never loads the aio client
+    from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Clients:
         loop = asyncio.get_running_loop()
         entry = self._loops.get(loop)
         if entry is None:
+            from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
+
             credential = sdk_credential(self._credential, self._settings, is_async=True)
             owned = credential if self._credential is None else None  # the caller's own credential stays open
             client = AsyncChatCompletionsClient(self._settings.endpoint, credential, **self._kwargs(is_async=True))

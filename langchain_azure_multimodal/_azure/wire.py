@@ -1,9 +1,10 @@
 """``ChatWire``: what the chat model sends and receives, as wire JSON, through the SDK clients' pipelines.
 
-The request is the JSON of the dict given (no SDK model objects), posted to ``{endpoint}/chat/completions`` with the
-endpoint's ``api-version`` (none on ``/openai/v1``). The SDK's ``complete()`` is not used: it would build SDK objects
-from the answer only for them to be read back, and its stream parser refuses ``: keep-alive`` comments and
-``event:`` lines. The request, the error mapping and the pipeline (auth, retries, logging, hooks) are the SDK's.
+The request is the JSON of the dict given (no SDK model objects; its bytes come from :func:`.body.request_json`),
+posted to ``{endpoint}/chat/completions`` with the endpoint's ``api-version`` (none on ``/openai/v1``). The SDK's
+``complete()`` is not used: it would build SDK objects from the answer only for them to be read back, and its stream
+parser refuses ``: keep-alive`` comments and ``event:`` lines. The request, the error mapping and the pipeline (auth,
+retries, logging, hooks) are the SDK's.
 
 Example:
     >>> from pydantic import SecretStr
@@ -23,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -39,6 +39,7 @@ from azure.core.exceptions import (
 from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
 
 from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
+from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
 from .service_errors import MalformedResponseError
@@ -164,7 +165,8 @@ class ChatWire:
     # ------------------------------------------------------------------------------------------ the request
 
     def _request(self, body: Mapping[str, Any], headers: Mapping[str, str] | None, *, stream: bool) -> HttpRequest:
-        content = json.dumps({**body, "stream": True} if stream else body)
+        # Bytes, built without json.dumps' copies of a large image's base64 (see .body).
+        content = request_json({**body, "stream": True} if stream else body)
         # The same Accept as the SDK's complete(stream=True): the service streams SSE whatever Accept says.
         sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         version = self.settings.api_version

@@ -34,7 +34,7 @@ from ..endpoints import (
 )
 from ..profiles import ModelProfile
 from . import responder, sse, wire
-from .media import MediaError
+from .media import RefusedMediaError
 from .script import Fault, RecordedRequest, Script
 
 #: Azure OpenAI takes ``input_audio`` from this api-version on (the client's constant, re-exported).
@@ -248,7 +248,7 @@ class EmulatorApp:
         served = self._served(request, kind, options.model)
         try:
             summary = responder.summarize(options, body, served.profile)
-        except MediaError as error:
+        except RefusedMediaError as error:
             raise ApiError(400, "BadRequest", str(error), target=error.target) from None
         self._check_audio_api_version(request, kind, summary)
         scripted = self.script.next_response()

@@ -33,8 +33,10 @@ except ImportError:  # pragma: no cover
 NOT_INSPECTED = f"not inspected: {MEDIA_EXTRA_INSTALL}"
 
 
-class MediaError(ValueError):
-    """A media item the service would refuse; ``target`` is its JSON path in the request body."""
+class RefusedMediaError(ValueError):
+    """A media item in a request that the service would refuse (the emulator answers 400 with it); ``target`` is
+    its JSON path in the request body. Not the client's :class:`~langchain_azure_multimodal.errors.MediaError`,
+    which is raised before any request is sent."""
 
     def __init__(self, target: str, message: str) -> None:
         super().__init__(f"{target}: {message}")
@@ -80,22 +82,22 @@ def decode_base64(target: str, data: str) -> bytes:
     try:
         return _strict_base64(data)
     except binascii.Error as error:
-        raise MediaError(target, f"the base64 data does not decode ({error}); send standard base64") from None
+        raise RefusedMediaError(target, f"the base64 data does not decode ({error}); send standard base64") from None
 
 
 def read_data_url(target: str, url: str) -> tuple[str, bytes]:
     """The MIME type and decoded bytes of ``data:<mime>;base64,<data>``, by the client's parser (``_urls``)."""
     if not is_data_url(url):
-        raise MediaError(target, "expected an http(s) URL or a data URL of the form data:<mime>;base64,<data>")
+        raise RefusedMediaError(target, "expected an http(s) URL or a data URL of the form data:<mime>;base64,<data>")
     try:
         parsed = parse_data_url(url, require_base64=True)
     except DataUrlError as error:
-        raise MediaError(target, f"{error}; use e.g. data:image/png;base64,<data>") from None
+        raise RefusedMediaError(target, f"{error}; use e.g. data:image/png;base64,<data>") from None
     return parsed.mime_type, decode_base64(target, parsed.payload)
 
 
 def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfile) -> ImageFacts:
-    """Facts about one ``image_url`` item; raises :class:`MediaError` for what the service refuses."""
+    """Facts about one ``image_url`` item; raises :class:`RefusedMediaError` for what the service refuses."""
     detail = detail or "auto"  # what the service reads a missing detail as
     if is_http_url(url):
         return ImageFacts(detail=detail, remote=True)
@@ -104,11 +106,11 @@ def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfi
     declared = IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
     if declared is None or declared not in profile.image_formats:
         allowed = ", ".join(sorted(profile.image_formats))
-        raise MediaError(target, f"unsupported image type {mime!r}; {profile.name} takes {allowed}")
+        raise RefusedMediaError(target, f"unsupported image type {mime!r}; {profile.name} takes {allowed}")
     if not data:
-        raise MediaError(target, "the image data is empty")
+        raise RefusedMediaError(target, "the image data is empty")
     if len(data) > profile.max_image_bytes:
-        raise MediaError(
+        raise RefusedMediaError(
             target,
             f"the image is {len(data):,} bytes, over the {profile.max_image_bytes:,}-byte limit; "
             "downscale or re-encode it",
@@ -121,23 +123,25 @@ def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfi
             width, height = image.size
             image.load()  # decoding is the only way to find truncated or corrupt data
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise MediaError(target, f"the image data does not decode as {declared} ({error})") from None
+        raise RefusedMediaError(target, f"the image data does not decode as {declared} ({error})") from None
     if actual is None or actual not in profile.image_formats:
-        raise MediaError(target, f"the image data is {image.format}, which {profile.name} does not take")
+        raise RefusedMediaError(target, f"the image data is {image.format}, which {profile.name} does not take")
     note = None if actual == declared else f"declared {mime}"
     return ImageFacts(detail=detail, format=actual, width=width, height=height, size_bytes=len(data), note=note)
 
 
 def inspect_audio(target: str, data_b64: str, declared: str, profile: ModelProfile) -> AudioFacts:
-    """Facts about one ``input_audio`` item; raises :class:`MediaError` for what the service refuses."""
+    """Facts about one ``input_audio`` item; raises :class:`RefusedMediaError` for what the service refuses."""
     if declared not in profile.audio_formats:
         allowed = ", ".join(sorted(profile.audio_formats))
-        raise MediaError(target, f"unsupported audio format {declared!r}; {profile.name} takes {allowed}")
+        raise RefusedMediaError(target, f"unsupported audio format {declared!r}; {profile.name} takes {allowed}")
     data = decode_base64(target, data_b64)
     if not data:
-        raise MediaError(target, "the audio data is empty")
+        raise RefusedMediaError(target, "the audio data is empty")
     if len(data) > profile.max_audio_bytes:
-        raise MediaError(target, f"the audio is {len(data):,} bytes, over the {profile.max_audio_bytes:,}-byte limit")
+        raise RefusedMediaError(
+            target, f"the audio is {len(data):,} bytes, over the {profile.max_audio_bytes:,}-byte limit"
+        )
     if av is not None:
         return AudioFacts(format=declared, size_bytes=len(data), duration_s=_probe_duration(target, data, declared))
     if declared == "wav":
@@ -150,7 +154,7 @@ def _wav_duration(target: str, data: bytes) -> float:
         with wave.open(io.BytesIO(data)) as clip:
             return float(clip.getnframes()) / float(clip.getframerate())
     except (wave.Error, EOFError, ZeroDivisionError) as error:
-        raise MediaError(target, f"the audio data does not decode as wav ({error})") from None
+        raise RefusedMediaError(target, f"the audio data does not decode as wav ({error})") from None
 
 
 def _probe_duration(target: str, data: bytes, declared: str) -> float:
@@ -159,7 +163,7 @@ def _probe_duration(target: str, data: bytes, declared: str) -> float:
         with av.open(io.BytesIO(data), format=declared) as container:
             # PyAV's demuxer for each wire format has the format's name ("wav", "mp3").
             if declared not in container.format.name.split(",") or not container.streams.audio:
-                raise MediaError(target, f"the audio data is not {declared}")
+                raise RefusedMediaError(target, f"the audio data is not {declared}")
             stream = container.streams.audio[0]
             if container.duration is not None:
                 return float(container.duration) / float(av.time_base)
@@ -167,4 +171,6 @@ def _probe_duration(target: str, data: bytes, declared: str) -> float:
                 return float(stream.duration * stream.time_base)
             return float(sum(float(frame.samples) / frame.sample_rate for frame in container.decode(stream)))
     except av.FFmpegError as error:
-        raise MediaError(target, f"the audio data does not decode as {declared} ({error.strerror or error})") from None
+        raise RefusedMediaError(
+            target, f"the audio data does not decode as {declared} ({error.strerror or error})"
+        ) from None

@@ -29,7 +29,7 @@ from typing import Any
 from ..profiles import ModelProfile, prompt_text_tokens, text_tokens
 from . import wire
 from .instances import minimal_instance
-from .media import AudioFacts, ImageFacts, MediaError, inspect_audio, inspect_image
+from .media import AudioFacts, ImageFacts, RefusedMediaError, inspect_audio, inspect_image
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Answer:
 
 
 def summarize(options: wire.ChatCompletionsOptions, body: dict[str, Any], profile: ModelProfile) -> RequestSummary:
-    """Inspect every message against ``profile``; raises :class:`MediaError` for what the service refuses.
+    """Inspect every message against ``profile``; raises :class:`RefusedMediaError` for what the service refuses.
 
     ``body`` is the request as sent: its text is counted by the same rule the client's estimates use.
     """
@@ -82,7 +82,7 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
             texts.append(item.text)
         elif isinstance(item, wire.ImageItem):
             if not profile.image_input:
-                raise MediaError(target, f"{profile.name} does not take image input; send text only")
+                raise RefusedMediaError(target, f"{profile.name} does not take image input; send text only")
             images_in_turn += 1
             _check_image_count(target, images_in_turn, len(summary.images) + 1, profile)
             facts = inspect_image(f"{target}.image_url.url", item.image_url.url, item.image_url.detail, profile)
@@ -94,7 +94,7 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
             )
         else:
             if not profile.audio_input:
-                raise MediaError(target, f"{profile.name} does not take audio input; transcribe it first")
+                raise RefusedMediaError(target, f"{profile.name} does not take audio input; transcribe it first")
             if isinstance(item, wire.AudioUrlItem):
                 summary.audio.append(AudioFacts(remote=True))
                 continue
@@ -108,13 +108,15 @@ def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile
 
 def _check_image_count(target: str, in_turn: int, in_request: int, profile: ModelProfile) -> None:
     if in_request > profile.max_images_per_request:
-        raise MediaError(
+        raise RefusedMediaError(
             target,
             f"{profile.name} takes at most {profile.max_images_per_request} image(s) per request; "
             f"this is image {in_request}. Send fewer images or split the request",
         )
     if in_turn > profile.max_images_per_turn:
-        raise MediaError(target, f"{profile.name} takes at most {profile.max_images_per_turn} image(s) per user turn")
+        raise RefusedMediaError(
+            target, f"{profile.name} takes at most {profile.max_images_per_turn} image(s) per user turn"
+        )
 
 
 def describe(summary: RequestSummary, profile: ModelProfile, extras: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 Tests use it to see exactly what a client sent and to make the emulator misbehave the way real endpoints do::
 
     emu.inject(Fault.throttle(retry_after=0.1), times=2)   # two 429s, then normal answers
-    emu.inject(Fault.reset(after_events=2))                 # cut the next stream after two events
+    emu.inject(Fault.connection_reset(after_events=2))      # cut the next stream after two events
     emu.enqueue(ScriptedResponse(json={...}))               # answer the next request with this body
     emu.requests[-1].body["messages"]                       # what the client sent
 """
@@ -106,9 +106,6 @@ class Fault:
         """Answer 200 with a body (or stream event) that is not valid JSON."""
         return cls(malformed_json=True)
 
-    def to_json(self) -> dict[str, Any]:
-        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.__dict__.items()}
-
 
 @dataclass(frozen=True)
 class ScriptedResponse:
@@ -122,9 +119,6 @@ class ScriptedResponse:
     json: Any = None
     events: tuple[Mapping[str, Any] | str, ...] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "json": self.json, "events": self.events, "headers": dict(self.headers)}
 
 
 #: Recorded requests kept by default; older ones are forgotten so a long-lived emulator does not grow without end.

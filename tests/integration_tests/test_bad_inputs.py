@@ -15,7 +15,6 @@ which may raise only the documented errors.
 
 from __future__ import annotations
 
-import base64
 import functools
 import io
 from collections.abc import Callable
@@ -45,8 +44,8 @@ from langchain_azure_multimodal.errors import (
 )
 from langchain_azure_multimodal.estimates import estimate_cost
 from tests.conftest import API_KEY
-from tests.support.chat import model_on
-from tests.support.media import data_url, encoded_audio, image_bytes, wav_bytes
+from tests.support.chat import audio_block, image_block, model_on, user_turn
+from tests.support.media import b64, data_url, encoded_audio, image_bytes, wav_bytes
 
 EmulatorFactory = Callable[..., Emulator]
 
@@ -62,26 +61,6 @@ WAV = wav_bytes(1.0)
 MP3 = encoded_audio(0.5)
 FIX = "Fix: "
 AT = "messages[0].content[1]"  # the block after the leading text block
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def image_block(data: bytes, mime: str | None = "image/png", **extra: Any) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "image", "base64": b64(data), **extra}
-    if mime is not None:
-        block["mime_type"] = mime
-    return block
-
-
-def audio_block(data: bytes, mime: str = "audio/wav", **extra: Any) -> dict[str, Any]:
-    return {"type": "audio", "base64": b64(data), "mime_type": mime, **extra}
-
-
-def user(*blocks: Any) -> list[BaseMessage]:
-    """One user turn: a text block, then ``blocks`` (so the first of them is ``messages[0].content[1]``)."""
-    return [HumanMessage([{"type": "text", "text": "Look at this."}, *blocks])]
 
 
 # ------------------------------------------------------------------------------------------- media, made lazily
@@ -166,83 +145,87 @@ class Case:
 MESSAGE_CASES = {
     # --- bytes that do not decode
     "truncated JPEG": Case(
-        lambda: user(image_block(truncated_jpeg(), "image/jpeg", extras={"filename": "half.jpg"})),
+        lambda: user_turn(image_block(truncated_jpeg(), "image/jpeg", extras={"filename": "half.jpg"})),
         MediaDecodeError,
         "the JPEG data is truncated or corrupt",
         f"{AT} (half.jpg)",
         "send the complete file",
     ),
     "zero-byte image": Case(
-        lambda: user(image_block(b"", "image/png")), MediaDecodeError, "the image data is empty", AT, "send the file"
+        lambda: user_turn(image_block(b"", "image/png")),
+        MediaDecodeError,
+        "the image data is empty",
+        AT,
+        "send the file",
     ),
     "zero-byte audio": Case(
-        lambda: user(audio_block(b"")), MediaDecodeError, "the audio data is empty", AT, "send the file"
+        lambda: user_turn(audio_block(b"")), MediaDecodeError, "the audio data is empty", AT, "send the file"
     ),
     "random bytes declared image/png": Case(
-        lambda: user(image_block(b"\x13\x37" * 200, "image/png")),
+        lambda: user_turn(image_block(b"\x13\x37" * 200, "image/png")),
         MediaDecodeError,
         "is not a JPEG, PNG, GIF, WEBP, HEIC, TIFF, BMP or AVIF image",
         AT,
         "convert it to PNG or JPEG",
     ),
     "WAV bytes declared image/png": Case(
-        lambda: user(image_block(WAV, "image/png")),
+        lambda: user_turn(image_block(WAV, "image/png")),
         MediaDecodeError,
         "starts with b'RIFF",
         AT,
         "send the image file itself",
     ),
     "PNG with a corrupt pixel stream": Case(
-        lambda: user(image_block(PNG[:60] + b"\x00" * 40 + PNG[100:], "image/png")),
+        lambda: user_turn(image_block(PNG[:60] + b"\x00" * 40 + PNG[100:], "image/png")),
         MediaDecodeError,
         "PNG data is truncated or corrupt",
         AT,
         "export it again",
     ),
     "invalid base64 image": Case(
-        lambda: user({"type": "image", "base64": "not base64!!", "mime_type": "image/png"}),
+        lambda: user_turn({"type": "image", "base64": "not base64!!", "mime_type": "image/png"}),
         MediaDecodeError,
         "the image's base64 data does not decode",
         AT,
         "send standard base64",
     ),
     "invalid base64 audio": Case(
-        lambda: user({"type": "audio", "base64": "@@@@", "mime_type": "audio/wav"}),
+        lambda: user_turn({"type": "audio", "base64": "@@@@", "mime_type": "audio/wav"}),
         MediaDecodeError,
         "the audio's base64 data does not decode",
         AT,
         "send standard base64",
     ),
     "invalid base64 in an OpenAI image_url data URL": Case(
-        lambda: user({"type": "image_url", "image_url": {"url": "data:image/png;base64,%%%"}}),
+        lambda: user_turn({"type": "image_url", "image_url": {"url": "data:image/png;base64,%%%"}}),
         MediaDecodeError,
         "base64 data does not decode",
         AT,
         "send standard base64",
     ),
     "unknown audio: a random-header file declared audio/wav": Case(
-        lambda: user(audio_block(b"RIFX" + bytes(range(256)) * 4, "audio/wav")),
+        lambda: user_turn(audio_block(b"RIFX" + bytes(range(256)) * 4, "audio/wav")),
         MediaDecodeError,
         "PyAV recognises no audio or video format",
         AT,
         "send a recording as WAV, MP3",
     ),
     "unknown audio: an MP4 video with no audio stream declared audio/mpeg": Case(
-        lambda: user(audio_block(silent_video_mp4(), "audio/mpeg", extras={"filename": "screen.mp4"})),
+        lambda: user_turn(audio_block(silent_video_mp4(), "audio/mpeg", extras={"filename": "screen.mp4"})),
         MediaDecodeError,
         "found no audio stream in this MP4/MOV container; it holds video (mpeg4)",
         f"{AT} (screen.mp4)",
         "a video's sound must be extracted first",
     ),
     "unknown audio: an MP4 video with no audio stream declared audio/ogg": Case(
-        lambda: user(audio_block(silent_video_mp4(), "audio/ogg")),
+        lambda: user_turn(audio_block(silent_video_mp4(), "audio/ogg")),
         MediaDecodeError,
         "found no audio stream",
         AT,
         "a video's sound must be extracted first",
     ),
     "PNG bytes declared audio/wav": Case(
-        lambda: user(audio_block(PNG, "audio/wav")),
+        lambda: user_turn(audio_block(PNG, "audio/wav")),
         MediaDecodeError,
         "found no audio stream",
         AT,
@@ -250,7 +233,7 @@ MESSAGE_CASES = {
     ),
     # --- too big, too many, or not what the model takes
     "image that cannot be reduced below the profile's byte limit": Case(
-        lambda: user(image_block(noise_png(1024, 1024), "image/png", extras={"detail": "low"})),
+        lambda: user_turn(image_block(noise_png(1024, 1024), "image/png", extras={"detail": "low"})),
         MediaValidationError,
         "over the 100,000-byte limit",
         AT,
@@ -258,7 +241,7 @@ MESSAGE_CASES = {
         model_kwargs={"model_profile": TIGHT},
     ),
     "25 MB noise PNG with normalize_media=False": Case(
-        lambda: user(image_block(noise_png(2900, 2900), "image/png", extras={"filename": "noise.png"})),
+        lambda: user_turn(image_block(noise_png(2900, 2900), "image/png", extras={"filename": "noise.png"})),
         MediaValidationError,
         "image/png of 25,",
         f"{AT} (noise.png)",
@@ -267,7 +250,7 @@ MESSAGE_CASES = {
         call_kwargs={"normalize_media": False},
     ),
     "audio over the profile's byte limit": Case(
-        lambda: user(audio_block(WAV)),
+        lambda: user_turn(audio_block(WAV)),
         MediaValidationError,
         f"the audio is {len(WAV):,} bytes as WAV, over the 10,000-byte limit",
         AT,
@@ -275,7 +258,7 @@ MESSAGE_CASES = {
         model_kwargs={"model_profile": TIGHT},
     ),
     "audio over the byte limit with normalize_media=False": Case(
-        lambda: user(audio_block(WAV)),
+        lambda: user_turn(audio_block(WAV)),
         MediaValidationError,
         f"audio/wav of {len(WAV):,} bytes is not audio tight-vlm takes as it is",
         AT,
@@ -283,7 +266,7 @@ MESSAGE_CASES = {
         model_kwargs={"model_profile": TIGHT, "normalize_media": False},
     ),
     "11 images for gpt-4o": Case(
-        lambda: user(*[image_block(PNG) for _ in range(11)]),
+        lambda: user_turn(*[image_block(PNG) for _ in range(11)]),
         MediaValidationError,
         "this request has 11 images; gpt-4o takes at most 10",
         "messages[0].content[11]",
@@ -291,7 +274,11 @@ MESSAGE_CASES = {
         model=GPT4O,
     ),
     "11 images for gpt-4o across turns": Case(
-        lambda: [*user(*[image_block(PNG) for _ in range(6)]), AIMessage("Seen."), *user(*[image_block(PNG)] * 5)],
+        lambda: [
+            *user_turn(*[image_block(PNG) for _ in range(6)]),
+            AIMessage("Seen."),
+            *user_turn(*[image_block(PNG)] * 5),
+        ],
         MediaValidationError,
         "this request has 11 images; gpt-4o takes at most 10",
         "messages[2].content[5]",
@@ -299,7 +286,7 @@ MESSAGE_CASES = {
         model=GPT4O,
     ),
     "2 images in one turn for phi-3-vision": Case(
-        lambda: user(image_block(PNG), image_block(JPEG, "image/jpeg")),
+        lambda: user_turn(image_block(PNG), image_block(JPEG, "image/jpeg")),
         MediaValidationError,
         f"this request has 2 images; {PHI3V} takes at most 1",
         "messages[0].content[2]",
@@ -307,7 +294,11 @@ MESSAGE_CASES = {
         model=PHI3V,
     ),
     "2 images across turns for phi-3-vision": Case(
-        lambda: [*user(image_block(PNG)), AIMessage("A teal square."), *user(image_block(JPEG, "image/jpeg"))],
+        lambda: [
+            *user_turn(image_block(PNG)),
+            AIMessage("A teal square."),
+            *user_turn(image_block(JPEG, "image/jpeg")),
+        ],
         MediaValidationError,
         f"this request has 2 images; {PHI3V} takes at most 1",
         "messages[2].content[1]",
@@ -315,7 +306,9 @@ MESSAGE_CASES = {
         model=PHI3V,
     ),
     "image URLs count too: 2 for llama-3.2 vision": Case(
-        lambda: user({"type": "image", "url": "https://example.com/a.png"}, {"type": "image", "url": "https://x/b"}),
+        lambda: user_turn(
+            {"type": "image", "url": "https://example.com/a.png"}, {"type": "image", "url": "https://x/b"}
+        ),
         MediaValidationError,
         "this request has 2 images; llama-3.2-11b-vision-instruct takes at most 1",
         "messages[0].content[2]",
@@ -323,7 +316,7 @@ MESSAGE_CASES = {
         model="llama-3.2-11b-vision-instruct",
     ),
     "audio sent to gpt-4o": Case(
-        lambda: user(audio_block(WAV)),
+        lambda: user_turn(audio_block(WAV)),
         MediaValidationError,
         "gpt-4o does not take audio input",
         AT,
@@ -331,7 +324,7 @@ MESSAGE_CASES = {
         model=GPT4O,
     ),
     "audio URL sent to gpt-4o": Case(
-        lambda: user({"type": "audio", "url": "https://example.com/clip.mp3"}),
+        lambda: user_turn({"type": "audio", "url": "https://example.com/clip.mp3"}),
         MediaValidationError,
         "gpt-4o does not take audio input",
         AT,
@@ -339,7 +332,7 @@ MESSAGE_CASES = {
         model=GPT4O,
     ),
     "image sent to gpt-4o-audio-preview": Case(
-        lambda: user(image_block(PNG)),
+        lambda: user_turn(image_block(PNG)),
         MediaValidationError,
         f"{GPT4O_AUDIO} does not take image input",
         AT,
@@ -347,7 +340,7 @@ MESSAGE_CASES = {
         model=GPT4O_AUDIO,
     ),
     "image sent to a text-only model": Case(
-        lambda: user(image_block(PNG)),
+        lambda: user_turn(image_block(PNG)),
         MediaValidationError,
         f"{MISTRAL} does not take image input",
         AT,
@@ -355,7 +348,7 @@ MESSAGE_CASES = {
         model=MISTRAL,
     ),
     "image URL sent to a text-only model": Case(
-        lambda: user({"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}),
+        lambda: user_turn({"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}),
         MediaValidationError,
         f"{MISTRAL} does not take image input",
         AT,
@@ -363,7 +356,7 @@ MESSAGE_CASES = {
         model=MISTRAL,
     ),
     "audio sent to a text-only model": Case(
-        lambda: user({"type": "input_audio", "input_audio": {"data": b64(WAV), "format": "wav"}}),
+        lambda: user_turn({"type": "input_audio", "input_audio": {"data": b64(WAV), "format": "wav"}}),
         MediaValidationError,
         f"{MISTRAL} does not take audio input",
         AT,
@@ -383,7 +376,7 @@ MESSAGE_CASES = {
         model=MISTRAL,
     ),
     "audio/ogg with normalize_media=False": Case(
-        lambda: user(audio_block(ogg_opus(), "audio/ogg")),
+        lambda: user_turn(audio_block(ogg_opus(), "audio/ogg")),
         MediaValidationError,
         "audio/ogg of",
         AT,
@@ -391,7 +384,7 @@ MESSAGE_CASES = {
         call_kwargs={"normalize_media": False},
     ),
     "image/heic with normalize_media=False": Case(
-        lambda: user(image_block(heic(), "image/heic", extras={"filename": "IMG_0001.HEIC"})),
+        lambda: user_turn(image_block(heic(), "image/heic", extras={"filename": "IMG_0001.HEIC"})),
         MediaValidationError,
         f"image/heic of {len(heic()):,} bytes is not an image {GPT4O} takes as it is",
         f"{AT} (IMG_0001.HEIC)",
@@ -400,7 +393,7 @@ MESSAGE_CASES = {
         model_kwargs={"normalize_media": False},
     ),
     "JPEG declared image/tiff with normalize_media=False": Case(
-        lambda: user(image_block(JPEG, "image/tiff")),
+        lambda: user_turn(image_block(JPEG, "image/tiff")),
         MediaValidationError,
         "image/tiff of",
         AT,
@@ -409,35 +402,35 @@ MESSAGE_CASES = {
     ),
     # --- block forms the wire cannot carry
     "data URL without a MIME type": Case(
-        lambda: user({"type": "image_url", "image_url": {"url": f"data:;base64,{b64(PNG)}"}}),
+        lambda: user_turn({"type": "image_url", "image_url": {"url": f"data:;base64,{b64(PNG)}"}}),
         UnsupportedContentError,
         "the data URL has no MIME type",
         AT,
         "Write it as data:image/<format>;base64,<data>",
     ),
     "data URL that is not base64": Case(
-        lambda: user({"type": "image_url", "image_url": {"url": "data:image/png,rawbytes"}}),
+        lambda: user_turn({"type": "image_url", "image_url": {"url": "data:image/png,rawbytes"}}),
         UnsupportedContentError,
         "the data URL is not base64-encoded",
         AT,
         "Encode the bytes as data:<mime>;base64,<data>",
     ),
     "video block": Case(
-        lambda: user({"type": "video", "url": "https://example.com/clip.mp4"}),
+        lambda: user_turn({"type": "video", "url": "https://example.com/clip.mp4"}),
         UnsupportedContentError,
         "(block type 'video'): the Azure chat wire format cannot carry this block",
         AT,
         "extract frames and send them as image blocks",
     ),
     "file block (PDF)": Case(
-        lambda: user({"type": "file", "base64": b64(b"%PDF-1.7\n"), "mime_type": "application/pdf"}),
+        lambda: user_turn({"type": "file", "base64": b64(b"%PDF-1.7\n"), "mime_type": "application/pdf"}),
         UnsupportedContentError,
         "(block type 'file')",
         AT,
         "render the pages to images",
     ),
     "unknown block type": Case(
-        lambda: user({"type": "hologram", "data": "3d"}),
+        lambda: user_turn({"type": "hologram", "data": "3d"}),
         UnsupportedContentError,
         "(block type 'hologram')",
         AT,
@@ -451,42 +444,42 @@ MESSAGE_CASES = {
         'Use text, image or audio blocks ({"type"',
     ),
     "block without a type": Case(
-        lambda: user({"base64": b64(PNG), "mime_type": "image/png"}),
+        lambda: user_turn({"base64": b64(PNG), "mime_type": "image/png"}),
         UnsupportedContentError,
         "dict without a 'type'",
         AT,
         "convert the content to one of those",
     ),
     "text block without text": Case(
-        lambda: user({"type": "text", "text": None}),
+        lambda: user_turn({"type": "text", "text": None}),
         UnsupportedContentError,
         "the block has no text string",
         AT,
         "Set 'text' to a string",
     ),
     "base64 image with no mime_type": Case(
-        lambda: user(image_block(PNG, None)),
+        lambda: user_turn(image_block(PNG, None)),
         UnsupportedContentError,
         "base64 data has no MIME type",
         AT,
         'Set mime_type, e.g. "image/png"',
     ),
     "base64 audio with no mime_type": Case(
-        lambda: user({"type": "audio", "base64": b64(WAV)}),
+        lambda: user_turn({"type": "audio", "base64": b64(WAV)}),
         UnsupportedContentError,
         "base64 data has no MIME type",
         AT,
         'Set mime_type, e.g. "audio/wav"',
     ),
     "image block with a PDF MIME type": Case(
-        lambda: user(image_block(b"%PDF-1.7\n", "application/pdf")),
+        lambda: user_turn(image_block(b"%PDF-1.7\n", "application/pdf")),
         UnsupportedContentError,
         "'application/pdf' is not an image MIME type",
         AT,
         "in its own block type",
     ),
     "input_audio without a format": Case(
-        lambda: user({"type": "input_audio", "input_audio": {"data": b64(WAV)}}),
+        lambda: user_turn({"type": "input_audio", "input_audio": {"data": b64(WAV)}}),
         UnsupportedContentError,
         "input_audio needs 'data' and a 'format'",
         AT,
@@ -500,49 +493,51 @@ MESSAGE_CASES = {
         "Move them to a HumanMessage",
     ),
     "file_id source (v1)": Case(
-        lambda: user({"type": "image", "file_id": "file-abc123"}),
+        lambda: user_turn({"type": "image", "file_id": "file-abc123"}),
         UnsupportedContentError,
         "file ids cannot be sent",
         AT,
         "send base64 or a URL",
     ),
     "file id source (v0)": Case(
-        lambda: user({"type": "image", "source_type": "id", "id": "file-abc123"}),
+        lambda: user_turn({"type": "image", "source_type": "id", "id": "file-abc123"}),
         UnsupportedContentError,
         "file ids cannot be sent",
         AT,
         "send base64 or a URL",
     ),
     "unknown v0 source_type": Case(
-        lambda: user({"type": "image", "source_type": "s3", "url": "s3://bucket/cat.png"}),
+        lambda: user_turn({"type": "image", "source_type": "s3", "url": "s3://bucket/cat.png"}),
         UnsupportedContentError,
         "unknown source_type 's3'",
         AT,
         'Use source_type "base64" or "url"',
     ),
     "ftp:// URL": Case(
-        lambda: user({"type": "image", "url": "ftp://example.com/cat.png"}),
+        lambda: user_turn({"type": "image", "url": "ftp://example.com/cat.png"}),
         UnsupportedContentError,
         "'ftp://example.com/cat.png' is not an http(s) URL",
         AT,
         "Read the file and send it as base64",
     ),
     "local path as an image URL": Case(
-        lambda: user({"type": "image_url", "image_url": {"url": "/home/me/cat.png"}}),
+        lambda: user_turn({"type": "image_url", "image_url": {"url": "/home/me/cat.png"}}),
         UnsupportedContentError,
         "'/home/me/cat.png' is not an http(s) URL",
         AT,
         "Read the file and send it as base64",
     ),
     'detail="ultra"': Case(
-        lambda: user({"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "ultra"}}),
+        lambda: user_turn(
+            {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "ultra"}}
+        ),
         UnsupportedContentError,
         "detail 'ultra' is not auto, low or high",
         AT,
         'Use "auto", "low" or "high"',
     ),
     "Azure OpenAI api_version 2024-10-21 with audio": Case(
-        lambda: user(audio_block(WAV)),
+        lambda: user_turn(audio_block(WAV)),
         UnsupportedContentError,
         "audio input from api-version 2025-01-01-preview on, and this model uses api_version='2024-10-21'",
         AT,
@@ -552,7 +547,7 @@ MESSAGE_CASES = {
     ),
     # --- per-call settings
     'per-call image_policy="sometimes"': Case(
-        lambda: user(image_block(PNG)),
+        lambda: user_turn(image_block(PNG)),
         ValueError,
         "image_policy must be 'error' or 'keep_last', not 'sometimes'",
         "image_policy",
@@ -560,7 +555,7 @@ MESSAGE_CASES = {
         call_kwargs={"image_policy": "sometimes"},
     ),
     'per-call extra_parameters="sometimes"': Case(
-        lambda: user("Hi"),
+        lambda: user_turn("Hi"),
         ValueError,
         "extra_parameters must be 'pass-through', 'drop' or 'error', not 'sometimes'",
         "extra_parameters",
@@ -568,7 +563,7 @@ MESSAGE_CASES = {
         call_kwargs={"extra_parameters": "sometimes", "model_extras": {"top_k": 5}},
     ),
     'per-call default_image_detail="ultra"': Case(
-        lambda: user({"type": "image", "url": "https://example.com/cat.png"}),
+        lambda: user_turn({"type": "image", "url": "https://example.com/cat.png"}),
         ValueError,
         "default_image_detail must be auto, low or high, not 'ultra'",
         "default_image_detail",
@@ -576,7 +571,7 @@ MESSAGE_CASES = {
         call_kwargs={"default_image_detail": "ultra"},
     ),
     "unknown keyword argument": Case(
-        lambda: user("Hi"),
+        lambda: user_turn("Hi"),
         TypeError,
         "unexpected keyword arguments for ChatAzureMultimodal: colour",
         "colour",
@@ -619,7 +614,7 @@ async def _call(model: ChatAzureMultimodal, how: str, messages: list[BaseMessage
 async def test_every_entry_point_refuses_before_the_network(emulator: Emulator, how: str) -> None:
     model = model_on(emulator, streaming=how == "streaming=True")
     with pytest.raises(MediaDecodeError, match=r"messages\[0\]\.content\[1\]: the JPEG data is truncated"):
-        await _call(model, how, user(image_block(truncated_jpeg(), "image/jpeg")))
+        await _call(model, how, user_turn(image_block(truncated_jpeg(), "image/jpeg")))
     assert emulator.requests == []
 
 
@@ -627,7 +622,7 @@ def test_an_unknown_model_is_checked_against_the_info_profile_after_one_get(emul
     emulator = emulator_factory(GPT4O)
     model = model_on(emulator, "foundry", model="my-deployment")
     with pytest.raises(MediaValidationError, match=r"messages\[0\]\.content\[1\]: gpt-4o does not take audio input"):
-        model.invoke(user(audio_block(WAV)))
+        model.invoke(user_turn(audio_block(WAV)))
     assert [(r.method, r.path) for r in emulator.requests] == [("GET", "/models/info")]  # no chat request
 
 
@@ -688,9 +683,9 @@ def test_a_bad_setting_is_refused_when_the_model_is_made(emulator: Emulator, cas
 
 def test_bad_prices_are_refused_before_counting(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match=r"prices needs 'input' \(and optionally 'output'\).*got \['inputs'\]"):
-        estimate_cost(user(image_block(PNG)), {"inputs": 1}, model=GPT4O)
+        estimate_cost(user_turn(image_block(PNG)), {"inputs": 1}, model=GPT4O)
     with pytest.raises(ValueError, match="output_tokens must be 0 or more, got -1"):
-        estimate_cost(user("Hi"), {"input": 0.01}, model=GPT4O, output_tokens=-1)
+        estimate_cost(user_turn("Hi"), {"input": 0.01}, model=GPT4O, output_tokens=-1)
     assert emulator.requests == []
 
 
@@ -707,7 +702,7 @@ def no_media_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("no_media_extra")
 def test_without_the_media_extra_a_heic_image_names_the_extra(emulator: Emulator) -> None:
     with pytest.raises(MediaExtraRequiredError) as raised:
-        model_on(emulator).invoke(user(image_block(heic(), "image/heic", extras={"filename": "IMG_0001.HEIC"})))
+        model_on(emulator).invoke(user_turn(image_block(heic(), "image/heic", extras={"filename": "IMG_0001.HEIC"})))
     text = str(raised.value)
     assert text.startswith(f"{AT} (IMG_0001.HEIC): normalising an image needs Pillow, which is not installed.")
     assert (
@@ -719,7 +714,7 @@ def test_without_the_media_extra_a_heic_image_names_the_extra(emulator: Emulator
 @pytest.mark.usefixtures("no_media_extra")
 def test_without_the_media_extra_an_ogg_clip_names_the_extra(emulator: Emulator) -> None:
     with pytest.raises(MediaExtraRequiredError) as raised:
-        model_on(emulator).invoke(user(audio_block(ogg_opus(), "audio/ogg")))
+        model_on(emulator).invoke(user_turn(audio_block(ogg_opus(), "audio/ogg")))
     text = str(raised.value)
     assert text.startswith(f"{AT}: without PyAV only PCM WAV can be read, and this is not PCM WAV")
     assert text.endswith(f"Fix: install the media extra: {MEDIA_EXTRA_INSTALL}.")
@@ -729,7 +724,7 @@ def test_without_the_media_extra_an_ogg_clip_names_the_extra(emulator: Emulator)
 
 @pytest.mark.usefixtures("no_media_extra")
 def test_without_the_media_extra_a_png_and_a_wav_still_go_through(emulator: Emulator) -> None:
-    reply = model_on(emulator).invoke(user(image_block(PNG), audio_block(WAV)))
+    reply = model_on(emulator).invoke(user_turn(image_block(PNG), audio_block(WAV)))
     items = emulator.requests[-1].body["messages"][0]["content"]
     assert items[1] == {"type": "image_url", "image_url": {"url": data_url(PNG, "image/png")}}
     assert items[2] == {"type": "input_audio", "input_audio": {"data": b64(WAV), "format": "wav"}}
@@ -742,7 +737,7 @@ def test_without_the_media_extra_a_png_and_a_wav_still_go_through(emulator: Emul
 
 def test_a_png_named_jpg_is_sent_as_png(emulator: Emulator) -> None:
     block = image_block(PNG, "image/jpeg", extras={"filename": "photo.jpg"})
-    reply = model_on(emulator).invoke(user(block))
+    reply = model_on(emulator).invoke(user_turn(block))
     sent = emulator.requests[-1].body["messages"][0]["content"][1]
     assert sent == {"type": "image_url", "image_url": {"url": data_url(PNG, "image/png")}}  # same bytes, true type
     assert f"Received 1 image: #1 png 64x48, {len(PNG):,} bytes, detail=auto." in reply.content
@@ -750,7 +745,7 @@ def test_a_png_named_jpg_is_sent_as_png(emulator: Emulator) -> None:
 
 
 def test_an_mp3_labelled_wav_is_sent_as_mp3(emulator: Emulator) -> None:
-    reply = model_on(emulator).invoke(user(audio_block(MP3, "audio/wav", extras={"filename": "memo.wav"})))
+    reply = model_on(emulator).invoke(user_turn(audio_block(MP3, "audio/wav", extras={"filename": "memo.wav"})))
     sent = emulator.requests[-1].body["messages"][0]["content"][1]
     assert sent == {"type": "input_audio", "input_audio": {"data": b64(MP3), "format": "mp3"}}
     assert "Received 1 audio clip: #1 mp3 0.5" in reply.content
@@ -764,9 +759,9 @@ def test_keep_last_sends_only_the_last_image_to_a_one_image_model(
     emulator = emulator_factory(PHI3V)
     first, last = image_block(PNG), image_block(image_bytes(32, 32, "PNG", color="red"))
     if layout == "one turn":
-        messages = user(first, last)
+        messages = user_turn(first, last)
     else:
-        messages = [*user(first), AIMessage("A teal rectangle."), *user(last)]
+        messages = [*user_turn(first), AIMessage("A teal rectangle."), *user_turn(last)]
     model = model_on(emulator, image_policy="keep_last" if where == "instance" else "error")
     reply = model.invoke(messages, **({"image_policy": "keep_last"} if where == "call" else {}))
     images = [
@@ -919,7 +914,7 @@ def test_a_builder_block_that_fails_the_preflight_names_its_file(emulator_factor
     path.write_bytes(heic())
     emulator = emulator_factory(GPT4O)
     with pytest.raises(MediaValidationError) as raised:
-        model_on(emulator, normalize_media=False).invoke(user(image_part(path)))
+        model_on(emulator, normalize_media=False).invoke(user_turn(image_part(path)))
     assert str(raised.value).startswith(f"{AT} (IMG_0001.HEIC): image/heic of {len(heic()):,} bytes")
     assert "Fix: turn media normalisation on (normalize_media=True)" in str(raised.value)
     assert emulator.requests == []

@@ -4,7 +4,6 @@ logging and client hygiene."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import gc
 import json
 import logging
@@ -27,9 +26,9 @@ from typing_extensions import TypedDict
 from langchain_azure_multimodal.emulator import Emulator, Fault, ScriptedResponse
 from langchain_azure_multimodal.errors import MalformedResponseError, StreamError
 from tests.support.chat import completion, merge, model_on
-from tests.support.media import wav_bytes
+from tests.support.media import b64, wav_bytes
 
-WAV_B64 = base64.b64encode(wav_bytes(2.0)).decode()
+WAV_B64 = b64(wav_bytes(2.0))
 
 
 # ---------------------------------------------------------------------------------------------- responses

@@ -7,7 +7,6 @@ parameters, message kinds and model extras.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import time
 from collections.abc import Callable
@@ -30,16 +29,16 @@ from langchain_azure_multimodal.endpoints import (
 )
 from langchain_azure_multimodal.errors import UnsupportedContentError
 from tests.conftest import API_KEY
-from tests.support.chat import endpoint_of, model_on
-from tests.support.http import call
-from tests.support.media import data_url, image_bytes, wav_bytes
+from tests.support.chat import endpoint_of, model_on, user_turn
+from tests.support.http import audio_item, call, image_item
+from tests.support.media import b64, data_url, image_bytes, wav_bytes
 
 PNG = image_bytes(64, 48, "PNG")
-PNG_B64 = base64.b64encode(PNG).decode()
+PNG_B64 = b64(PNG)
 PNG_URL = data_url(PNG, "image/png")
 HTTP_PNG = "https://example.com/cat.png"
 WAV = wav_bytes(1.0)
-WAV_B64 = base64.b64encode(WAV).decode()
+WAV_B64 = b64(WAV)
 HTTP_MP3 = "https://example.com/clip.mp3"
 IMAGE_SEEN = "Received 1 image: #1 png 64x48"
 REMOTE_SEEN = "Received 1 image: #1 remote URL (remote, not fetched)"
@@ -50,16 +49,12 @@ def _mp3_b64() -> str:
     if importlib.util.find_spec("av") is not None:  # the emulator probes mp3 with PyAV: send a real one
         from tests.support.media import encoded_audio
 
-        return base64.b64encode(encoded_audio(0.5)).decode()
+        return b64(encoded_audio(0.5))
     # Without PyAV the emulator checks the declared format and the base64 only.
-    return base64.b64encode(b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64).decode()
+    return b64(b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 64)
 
 
 MP3_B64 = _mp3_b64()
-
-
-def _user(*blocks: Any) -> list[BaseMessage]:
-    return [HumanMessage([{"type": "text", "text": "Describe this."}, *blocks])]
 
 
 def _sent_items(emulator: Emulator) -> list[dict[str, Any]]:
@@ -71,46 +66,37 @@ def _sent_items(emulator: Emulator) -> list[dict[str, Any]]:
     return list(messages[0]["content"][1:])
 
 
-def _image(url: str, detail: str | None = None) -> dict[str, Any]:
-    inner = {"url": url} if detail is None else {"url": url, "detail": detail}
-    return {"type": "image_url", "image_url": inner}
-
-
-def _audio(data: str, fmt: str) -> dict[str, Any]:
-    return {"type": "input_audio", "input_audio": {"data": data, "format": fmt}}
-
-
 # ---------------------------------------------------------------------------------------------- block forms
 
 BLOCK_FORMS: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
     "openai image_url string, data URL": (
         {"type": "image_url", "image_url": PNG_URL},
-        _image(PNG_URL),
+        image_item(PNG_URL),
         f"{IMAGE_SEEN}, {len(PNG):,} bytes, detail=auto",
     ),
     "openai image_url dict, data URL, detail low": (
         {"type": "image_url", "image_url": {"url": PNG_URL, "detail": "low"}},
-        _image(PNG_URL, "low"),
+        image_item(PNG_URL, "low"),
         f"{IMAGE_SEEN}, {len(PNG):,} bytes, detail=low",
     ),
     "openai image_url string, http URL": (
         {"type": "image_url", "image_url": HTTP_PNG},
-        _image(HTTP_PNG),
+        image_item(HTTP_PNG),
         f"{REMOTE_SEEN}, detail=auto",
     ),
     "openai image_url dict, http URL, detail high": (
         {"type": "image_url", "image_url": {"url": HTTP_PNG, "detail": "high"}},
-        _image(HTTP_PNG, "high"),
+        image_item(HTTP_PNG, "high"),
         f"{REMOTE_SEEN}, detail=high",
     ),
     "v0 image base64": (
         {"type": "image", "source_type": "base64", "data": PNG_B64, "mime_type": "image/png"},
-        _image(PNG_URL),
+        image_item(PNG_URL),
         IMAGE_SEEN,
     ),
     "v0 image url": (
         {"type": "image", "source_type": "url", "url": HTTP_PNG},
-        _image(HTTP_PNG),
+        image_item(HTTP_PNG),
         REMOTE_SEEN,
     ),
     "v0 image base64, metadata detail": (
@@ -121,42 +107,42 @@ BLOCK_FORMS: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
             "mime_type": "image/png",
             "metadata": {"detail": "high"},
         },
-        _image(PNG_URL, "high"),
+        image_item(PNG_URL, "high"),
         f"{IMAGE_SEEN}, {len(PNG):,} bytes, detail=high",
     ),
     "v1 image base64": (
         {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
-        _image(PNG_URL),
+        image_item(PNG_URL),
         IMAGE_SEEN,
     ),
     "v1 image url": (
         {"type": "image", "url": HTTP_PNG},
-        _image(HTTP_PNG),
+        image_item(HTTP_PNG),
         REMOTE_SEEN,
     ),
     "v1 image base64, extras.detail": (
         {"type": "image", "base64": PNG_B64, "mime_type": "image/png", "extras": {"detail": "low"}},
-        _image(PNG_URL, "low"),
+        image_item(PNG_URL, "low"),
         f"{IMAGE_SEEN}, {len(PNG):,} bytes, detail=low",
     ),
     "v1 image url, extras.detail": (
         {"type": "image", "url": HTTP_PNG, "extras": {"detail": "high"}},
-        _image(HTTP_PNG, "high"),
+        image_item(HTTP_PNG, "high"),
         f"{REMOTE_SEEN}, detail=high",
     ),
     "openai input_audio wav": (
         {"type": "input_audio", "input_audio": {"data": WAV_B64, "format": "wav"}},
-        _audio(WAV_B64, "wav"),
+        audio_item(WAV_B64, "wav"),
         WAV_SEEN,
     ),
     "openai input_audio mp3": (
         {"type": "input_audio", "input_audio": {"data": MP3_B64, "format": "mp3"}},
-        _audio(MP3_B64, "mp3"),
+        audio_item(MP3_B64, "mp3"),
         "Received 1 audio clip: #1 mp3",
     ),
     "v0 audio base64": (
         {"type": "audio", "source_type": "base64", "data": WAV_B64, "mime_type": "audio/wav"},
-        _audio(WAV_B64, "wav"),
+        audio_item(WAV_B64, "wav"),
         WAV_SEEN,
     ),
     "v1 audio url": (
@@ -175,7 +161,7 @@ BLOCK_FORMS: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
 @pytest.mark.parametrize("form", list(BLOCK_FORMS))
 def test_each_block_form_reaches_the_wire_and_the_model(emulator: Emulator, form: str) -> None:
     block, expected, seen = BLOCK_FORMS[form]
-    reply = model_on(emulator).invoke(_user(block))
+    reply = model_on(emulator).invoke(user_turn(block))
     assert _sent_items(emulator) == [expected]
     assert seen in reply.content
 
@@ -186,8 +172,8 @@ def test_each_block_form_reaches_the_wire_and_the_model(emulator: Emulator, form
 )
 def test_v1_audio_base64_mime_types_become_the_wire_format(emulator: Emulator, mime: str, fmt: str) -> None:
     data = MP3_B64 if fmt == "mp3" else WAV_B64
-    reply = model_on(emulator).invoke(_user({"type": "audio", "base64": data, "mime_type": mime}))
-    assert _sent_items(emulator) == [_audio(data, fmt)]
+    reply = model_on(emulator).invoke(user_turn({"type": "audio", "base64": data, "mime_type": mime}))
+    assert _sent_items(emulator) == [audio_item(data, fmt)]
     assert f"Received 1 audio clip: #1 {fmt}" in reply.content
 
 
@@ -212,27 +198,27 @@ def test_text_only_list_content_stays_a_list_of_text_items(emulator: Emulator) -
 def test_default_image_detail_on_the_instance_fills_only_blocks_without_one(emulator: Emulator) -> None:
     model = model_on(emulator, default_image_detail="low")
     reply = model.invoke(
-        _user(
+        user_turn(
             {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
             {"type": "image_url", "image_url": {"url": HTTP_PNG, "detail": "high"}},
         )
     )
-    assert _sent_items(emulator) == [_image(PNG_URL, "low"), _image(HTTP_PNG, "high")]
+    assert _sent_items(emulator) == [image_item(PNG_URL, "low"), image_item(HTTP_PNG, "high")]
     assert "Received 2 images: #1 png 64x48" in reply.content
     assert "detail=low; #2 remote URL (remote, not fetched), detail=high" in reply.content
 
 
 def test_default_image_detail_per_call_overrides_the_instance(emulator: Emulator) -> None:
     model = model_on(emulator, default_image_detail="low")
-    model.invoke(_user({"type": "image", "url": HTTP_PNG}), default_image_detail="high")
-    assert _sent_items(emulator) == [_image(HTTP_PNG, "high")]
-    model.invoke(_user({"type": "image", "url": HTTP_PNG}))  # the per-call value did not stick
-    assert _sent_items(emulator) == [_image(HTTP_PNG, "low")]
+    model.invoke(user_turn({"type": "image", "url": HTTP_PNG}), default_image_detail="high")
+    assert _sent_items(emulator) == [image_item(HTTP_PNG, "high")]
+    model.invoke(user_turn({"type": "image", "url": HTTP_PNG}))  # the per-call value did not stick
+    assert _sent_items(emulator) == [image_item(HTTP_PNG, "low")]
 
 
 def test_images_and_audio_together_keep_their_order(emulator: Emulator) -> None:
     reply = model_on(emulator).invoke(
-        _user(
+        user_turn(
             {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
             {"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"},
             {"type": "text", "text": "And this?"},
@@ -240,10 +226,10 @@ def test_images_and_audio_together_keep_their_order(emulator: Emulator) -> None:
         )
     )
     assert _sent_items(emulator) == [
-        _image(PNG_URL),
-        _audio(WAV_B64, "wav"),
+        image_item(PNG_URL),
+        audio_item(WAV_B64, "wav"),
         {"type": "text", "text": "And this?"},
-        _image(HTTP_PNG),
+        image_item(HTTP_PNG),
     ]
     assert "Received 2 images" in reply.content
     assert WAV_SEEN in reply.content
@@ -325,10 +311,10 @@ def test_each_endpoint_kind_on_a_real_url_asks_entra_for_its_scope(route: str) -
 
 def test_azure_openai_deployment_takes_audio_at_its_default_api_version(emulator: Emulator) -> None:
     reply = model_on(emulator, "azure-openai").invoke(
-        _user({"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"})
+        user_turn({"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"})
     )
     assert emulator.requests[-1].query["api-version"] == "2025-01-01-preview"
-    assert _sent_items(emulator) == [_audio(WAV_B64, "wav")]
+    assert _sent_items(emulator) == [audio_item(WAV_B64, "wav")]
     assert WAV_SEEN in reply.content
 
 
@@ -336,7 +322,7 @@ def test_azure_openai_deployment_refuses_audio_on_an_old_api_version_before_the_
     model = model_on(emulator, "azure-openai", api_version="2024-10-21")
     audio = {"type": "audio", "base64": WAV_B64, "mime_type": "audio/wav"}
     with pytest.raises(UnsupportedContentError) as caught:
-        model.invoke(_user(audio))
+        model.invoke(user_turn(audio))
     text = str(caught.value)
     assert "messages[0].content[1]" in text
     assert "api_version='2024-10-21'" in text
@@ -347,7 +333,7 @@ def test_azure_openai_deployment_refuses_audio_on_an_old_api_version_before_the_
     model.invoke("Hello")
     assert emulator.requests[-1].query == {"api-version": "2024-10-21"}
     # ... and the service itself refuses audio there: the check above saves a round trip, it invents nothing.
-    body = {"messages": [{"role": "user", "content": [_audio(WAV_B64, "wav")]}]}
+    body = {"messages": [{"role": "user", "content": [audio_item(WAV_B64, "wav")]}]}
     reply = call(
         emulator, f"/openai/deployments/{emulator.model}/chat/completions", body, query={"api-version": "2024-10-21"}
     )
@@ -657,9 +643,9 @@ def test_a_tool_message_with_an_image_is_followed_by_a_user_message_with_it(emul
         "role": "user",
         "content": [
             {"type": "text", "text": "Media returned by tool call c1:"},
-            _image(PNG_URL),
+            image_item(PNG_URL),
             {"type": "text", "text": "Media returned by tool call c2:"},
-            _image(HTTP_PNG, "low"),
+            image_item(HTTP_PNG, "low"),
         ],
     }
     assert "Received 2 images: #1 png 64x48" in reply.content

@@ -3,7 +3,6 @@ timeouts and tolerant streaming, sync and async, through the real SDK clients an
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +22,8 @@ from langchain_azure_multimodal.emulator import Emulator, Fault
 from langchain_azure_multimodal.endpoints import EndpointSettings, resolve_endpoint
 from langchain_azure_multimodal.errors import StreamError
 from tests.conftest import API_KEY
-from tests.support.media import wav_bytes
+from tests.support.http import streamed_text
+from tests.support.media import b64, wav_bytes
 
 ROUTES = {
     "foundry": ("/models/chat/completions", {"api-version": "2024-05-01-preview"}),
@@ -69,10 +69,6 @@ def wire(emulator: Emulator) -> Iterator[ChatWire]:
     chat_wire = _wire(emulator)
     yield chat_wire
     chat_wire.close()
-
-
-def _text(events: list[dict[str, Any]]) -> str:
-    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
 
 
 def _content(answer: dict[str, Any]) -> str:
@@ -124,7 +120,7 @@ async def test_each_kind_sends_its_path_and_exact_query_async(emulator: Emulator
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_streaming_sends_the_same_path_and_query(emulator: Emulator, route: str) -> None:
-    assert _text(_stream(emulator, route)).startswith("[emulator:")
+    assert streamed_text(_stream(emulator, route)).startswith("[emulator:")
     path, query = ROUTES[route]
     sent = emulator.requests[-1]
     assert (sent.path, dict(sent.query), sent.body["stream"]) == (path.format(model=emulator.model), query, True)
@@ -136,7 +132,7 @@ def test_audio_on_azure_openai_works_with_the_default_api_version(
 ) -> None:
     settings = resolve_endpoint(emulator.endpoint_for("azure-openai"), api_version=api_version)
     assert settings.supports_audio_input() is (status == 200)
-    audio = {"type": "input_audio", "input_audio": {"data": base64.b64encode(wav_bytes(0.5)).decode(), "format": "wav"}}
+    audio = {"type": "input_audio", "input_audio": {"data": b64(wav_bytes(0.5)), "format": "wav"}}
     body = {"messages": [{"role": "user", "content": [{"type": "text", "text": "Transcribe."}, audio]}]}
     wire = _wire(emulator, settings=settings)
     if status == 200:
@@ -179,14 +175,14 @@ async def test_transient_failures_are_retried_async(emulator: Emulator, fault: F
 @pytest.mark.parametrize("fault", [Fault.throttle(), Fault.http_status(502), Fault.connection_reset()])
 def test_streams_are_retried_too(emulator: Emulator, fault: Fault) -> None:
     emulator.inject(fault)
-    assert _text(_stream(emulator)).startswith("[emulator:")
+    assert streamed_text(_stream(emulator)).startswith("[emulator:")
     assert len(emulator.requests) == 2
 
 
 @pytest.mark.parametrize("fault", [Fault.throttle(), Fault.http_status(502), Fault.connection_reset()])
 async def test_streams_are_retried_too_async(emulator: Emulator, fault: Fault) -> None:
     emulator.inject(fault)
-    assert _text(await _astream(emulator)).startswith("[emulator:")
+    assert streamed_text(await _astream(emulator)).startswith("[emulator:")
     assert len(emulator.requests) == 2
 
 
@@ -274,7 +270,7 @@ def test_a_timed_out_try_is_retried(emulator: Emulator) -> None:
 @pytest.fixture
 def plain_text(emulator: Emulator) -> str:
     """What the stream says with no fault, to compare the faulty ones against."""
-    text = _text(_stream(emulator))
+    text = streamed_text(_stream(emulator))
     emulator.reset()
     return text
 
@@ -282,13 +278,13 @@ def plain_text(emulator: Emulator) -> str:
 def test_keep_alive_comments_and_event_lines(emulator: Emulator, plain_text: str) -> None:
     emulator.inject(Fault.keep_alive(with_event_lines=True))
     events = _stream(emulator)
-    assert _text(events) == plain_text
+    assert streamed_text(events) == plain_text
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
 
 
 async def test_keep_alive_comments_and_event_lines_async(emulator: Emulator, plain_text: str) -> None:
     emulator.inject(Fault.keep_alive(with_event_lines=True))
-    assert _text(await _astream(emulator)) == plain_text
+    assert streamed_text(await _astream(emulator)) == plain_text
 
 
 def test_error_inside_the_stream(emulator: Emulator) -> None:

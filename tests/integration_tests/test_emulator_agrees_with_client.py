@@ -7,7 +7,6 @@ body must name the model and whether OpenAI's own parameters are native.
 
 from __future__ import annotations
 
-import base64
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,8 +20,8 @@ from langchain_azure_multimodal.endpoints import (
     api_version_takes_audio,
     resolve_endpoint,
 )
-from tests.support.http import API_VERSION, audio_part, call, user, with_parts
-from tests.support.media import wav_bytes
+from tests.support.http import API_VERSION, audio_item, call, user, with_items
+from tests.support.media import b64, wav_bytes
 
 AUDIO_VERSIONS = ["2025-01-01", "2025-01-01-preview", "2024-10-21", "2025-04-01-preview"]
 
@@ -31,8 +30,8 @@ AUDIO_VERSIONS = ["2025-01-01", "2025-01-01-preview", "2024-10-21", "2025-04-01-
 def test_client_and_emulator_agree_on_audio_by_api_version(emulator: Emulator, version: str) -> None:
     settings = resolve_endpoint(emulator.endpoint_for("azure-openai"), api_version=version)
     path = urlsplit(settings.endpoint).path + CHAT_COMPLETIONS_PATH
-    clip = audio_part(base64.b64encode(wav_bytes(0.2)).decode())
-    reply = call(emulator, path, with_parts(clip), query={"api-version": version})
+    clip = audio_item(b64(wav_bytes(0.2)))
+    reply = call(emulator, path, with_items(clip), query={"api-version": version})
     assert reply.status in (200, 400), reply.text
     assert settings.supports_audio_input() is (reply.status == 200)
     assert api_version_takes_audio(EndpointKind.AZURE_OPENAI, version) is (reply.status == 200)
@@ -42,8 +41,8 @@ def test_the_emulator_takes_audio_with_the_2025_01_01_release(emulator: Emulator
     # The documented rule compares the date part: the release takes audio like its preview. The emulator compared
     # whole strings and answered 400 while the client said audio works.
     path = f"/openai/deployments/{emulator.model}{CHAT_COMPLETIONS_PATH}"
-    clip = audio_part(base64.b64encode(wav_bytes(0.2)).decode())
-    reply = call(emulator, path, with_parts(clip), query={"api-version": "2025-01-01"})
+    clip = audio_item(b64(wav_bytes(0.2)))
+    reply = call(emulator, path, with_items(clip), query={"api-version": "2025-01-01"})
     assert reply.status == 200, reply.text
     assert "Received 1 audio clip" in reply.json["choices"][0]["message"]["content"]
 

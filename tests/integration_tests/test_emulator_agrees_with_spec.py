@@ -6,15 +6,14 @@ One documented exception: the usage-only chunk of a stream has ``choices: []`` (
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
 
 from langchain_azure_multimodal.emulator import Emulator
 from tests.spec_validation import SpecValidator
-from tests.support.http import audio_part, call, image_part, user, with_parts
-from tests.support.media import data_url, image_bytes, wav_bytes
+from tests.support.http import audio_item, call, image_item, user, with_items
+from tests.support.media import b64, data_url, image_bytes, wav_bytes
 
 
 @pytest.fixture
@@ -31,9 +30,7 @@ TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "ob
     "body",
     [
         user("Hi"),
-        with_parts(
-            image_part(data_url(image_bytes(), "image/png")), audio_part(base64.b64encode(wav_bytes(0.3)).decode())
-        ),
+        with_items(image_item(data_url(image_bytes(), "image/png")), audio_item(b64(wav_bytes(0.3)))),
         {**user("Hi"), "tools": [TOOL], "tool_choice": "required"},
         {**user("Hi"), "max_tokens": 2},
         {**user("Hi"), "response_format": {"type": "json_object"}},

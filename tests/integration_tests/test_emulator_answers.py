@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 
@@ -11,14 +10,10 @@ import pytest
 
 from langchain_azure_multimodal.emulator import Emulator, media
 from langchain_azure_multimodal.errors import MEDIA_EXTRA_INSTALL
-from tests.support.http import audio_part, call, image_part, user, with_parts
-from tests.support.media import data_url, encoded_audio, image_bytes, wav_bytes
+from tests.support.http import audio_item, call, image_item, user, with_items
+from tests.support.media import b64, data_url, encoded_audio, image_bytes, wav_bytes
 
 Factory = Callable[..., Emulator]
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def content_of(reply) -> str:  # type: ignore[no-untyped-def]
@@ -28,11 +23,11 @@ def content_of(reply) -> str:  # type: ignore[no-untyped-def]
 
 def test_answer_lists_images_audio_system_prompt_and_last_text(emulator: Emulator) -> None:
     png = image_bytes(640, 480, "PNG")
-    body = with_parts(
-        image_part(data_url(png, "image/png"), "high"),
-        image_part("https://example.com/cat.jpg"),
-        audio_part(b64(wav_bytes(1.5)), "wav"),
-        audio_part(b64(encoded_audio(2.0)), "mp3"),
+    body = with_items(
+        image_item(data_url(png, "image/png"), "high"),
+        image_item("https://example.com/cat.jpg"),
+        audio_item(b64(wav_bytes(1.5)), "wav"),
+        audio_item(b64(encoded_audio(2.0)), "mp3"),
         {"type": "audio_url", "audio_url": {"url": "https://example.com/hello.mp3"}},
         text="What is in these?",
     )
@@ -49,10 +44,10 @@ def test_answer_lists_images_audio_system_prompt_and_last_text(emulator: Emulato
 
 def test_usage_follows_the_documented_rules(emulator: Emulator) -> None:
     question = "x" * 40  # 10 text tokens
-    body = with_parts(
-        image_part(data_url(image_bytes(2048, 4096, "PNG"), "image/png"), "high"),  # 1105 by the seed's example
-        image_part(data_url(image_bytes(2048, 4096, "PNG"), "image/png"), "low"),  # 85
-        audio_part(b64(wav_bytes(3.0)), "wav"),  # 30 at 10 tokens a second
+    body = with_items(
+        image_item(data_url(image_bytes(2048, 4096, "PNG"), "image/png"), "high"),  # 1105 by the seed's example
+        image_item(data_url(image_bytes(2048, 4096, "PNG"), "image/png"), "low"),  # 85
+        audio_item(b64(wav_bytes(3.0)), "wav"),  # 30 at 10 tokens a second
         text=question,
     )
     reply = call(emulator, body=body)
@@ -152,7 +147,7 @@ def test_json_schema_response_format_gets_a_valid_instance(emulator: Emulator) -
 
 
 def test_json_object_response_format_gets_a_json_summary(emulator: Emulator) -> None:
-    body = with_parts(image_part(data_url(image_bytes(), "image/png")), text="Count")
+    body = with_items(image_item(data_url(image_bytes(), "image/png")), text="Count")
     body["response_format"] = {"type": "json_object"}
     summary = json.loads(content_of(call(emulator, body=body)))
     assert summary == {"images": 1, "audio_clips": 0, "system_prompt": False, "last_user_text": "Count"}
@@ -161,27 +156,27 @@ def test_json_object_response_format_gets_a_json_summary(emulator: Emulator) -> 
 # --- profiles and documented limits -------------------------------------------------------------------------
 
 
-def png_part() -> dict:
-    return image_part(data_url(image_bytes(), "image/png"))
+def png_item() -> dict:
+    return image_item(data_url(image_bytes(), "image/png"))
 
 
 def test_phi4_multimodal_takes_images_and_audio(emulator: Emulator) -> None:
-    reply = call(emulator, body=with_parts(png_part(), audio_part(b64(wav_bytes(0.5)))))
+    reply = call(emulator, body=with_items(png_item(), audio_item(b64(wav_bytes(0.5)))))
     assert "Received 1 image" in content_of(reply) and "Received 1 audio clip" in content_of(reply)
 
 
 def test_phi3_vision_takes_one_image_per_request(emulator_factory: Factory) -> None:
     emu = emulator_factory("phi-3-vision-128k-instruct")
-    assert call(emu, body=with_parts(png_part())).status == 200
-    reply = call(emu, body=with_parts(png_part(), png_part()))
+    assert call(emu, body=with_items(png_item())).status == 200
+    reply = call(emu, body=with_items(png_item(), png_item()))
     assert reply.status == 400
     assert reply.error["target"] == "messages[0].content[2]"
     assert "at most 1 image(s) per request" in reply.error["message"]
     across_turns = {
         "messages": [
-            *with_parts(png_part())["messages"],
+            *with_items(png_item())["messages"],
             {"role": "assistant", "content": "ok"},
-            *with_parts(png_part())["messages"],
+            *with_items(png_item())["messages"],
         ]
     }
     assert call(emu, body=across_turns).status == 400
@@ -195,41 +190,41 @@ def test_phi3_vision_says_the_system_prompt_is_merged(emulator_factory: Factory)
 
 def test_gpt4o_takes_ten_images_and_refuses_the_eleventh(emulator_factory: Factory) -> None:
     emu = emulator_factory("gpt-4o")
-    assert call(emu, body=with_parts(*[png_part()] * 10)).status == 200
-    reply = call(emu, body=with_parts(*[png_part()] * 11))
+    assert call(emu, body=with_items(*[png_item()] * 10)).status == 200
+    reply = call(emu, body=with_items(*[png_item()] * 11))
     assert reply.status == 400
     assert "at most 10 image(s)" in reply.error["message"]
 
 
 @pytest.mark.parametrize(
     "part",
-    [audio_part(b64(wav_bytes(0.2))), {"type": "audio_url", "audio_url": {"url": "https://example.com/a.mp3"}}],
+    [audio_item(b64(wav_bytes(0.2))), {"type": "audio_url", "audio_url": {"url": "https://example.com/a.mp3"}}],
     ids=["input_audio", "audio_url"],
 )
 def test_gpt4o_refuses_audio(emulator_factory: Factory, part: dict) -> None:
-    reply = call(emulator_factory("gpt-4o"), body=with_parts(part))
+    reply = call(emulator_factory("gpt-4o"), body=with_items(part))
     assert reply.status == 400
     assert "does not take audio input" in reply.error["message"]
 
 
 def test_gpt4o_audio_preview_takes_audio_but_not_images(emulator_factory: Factory) -> None:
     emu = emulator_factory("gpt-4o-audio-preview")
-    assert "Received 1 audio clip" in content_of(call(emu, body=with_parts(audio_part(b64(wav_bytes(0.2))))))
-    assert call(emu, body=with_parts(png_part())).status == 400
+    assert "Received 1 audio clip" in content_of(call(emu, body=with_items(audio_item(b64(wav_bytes(0.2))))))
+    assert call(emu, body=with_items(png_item())).status == 400
 
 
 def test_text_only_model_refuses_any_media(emulator_factory: Factory) -> None:
     emu = emulator_factory("mistral-large-2411")
     assert call(emu, body=user("Hi")).status == 200
-    for part in (png_part(), audio_part(b64(wav_bytes(0.2)))):
-        reply = call(emu, body=with_parts(part))
+    for part in (png_item(), audio_item(b64(wav_bytes(0.2)))):
+        reply = call(emu, body=with_items(part))
         assert reply.status == 400
         assert "does not take" in reply.error["message"]
 
 
 def test_azure_openai_deployments_need_a_recent_api_version_for_audio(emulator: Emulator) -> None:
     path = "/openai/deployments/phi-4-multimodal-instruct/chat/completions"
-    body = with_parts(audio_part(b64(wav_bytes(0.2))))
+    body = with_items(audio_item(b64(wav_bytes(0.2))))
     old = call(emulator, path, body, query={"api-version": "2024-10-21"})
     assert old.status == 400 and "2025-01-01-preview" in old.error["message"]
     assert call(emulator, path, body, query={"api-version": "2025-01-01-preview"}).status == 200
@@ -238,22 +233,22 @@ def test_azure_openai_deployments_need_a_recent_api_version_for_audio(emulator: 
 @pytest.mark.parametrize(
     ("part", "words"),
     [
-        (image_part(data_url(b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png")), "does not decode"),
-        (image_part(data_url(image_bytes(fmt="JPEG")[:200], "image/jpeg")), "does not decode"),
-        (image_part(data_url(image_bytes(fmt="BMP"), "image/bmp")), "unsupported image type 'image/bmp'"),
-        (image_part(data_url(image_bytes(fmt="TIFF"), "image/png")), "TIFF"),
-        (image_part("data:image/png;base64,@@not-base64@@"), "base64 data does not decode"),
-        (image_part("data:;base64," + b64(image_bytes())), "no MIME type"),
-        (image_part("data:image/png," + "abc"), "not base64-encoded"),
-        (image_part("ftp://example.com/x.png"), "expected an http(s) URL or a data URL"),
-        (image_part("data:image/png;base64,"), "empty"),
-        (audio_part(b64(encoded_audio(fmt="ogg", codec="libopus")), "mp3"), "does not decode as mp3"),
-        (audio_part(b64(encoded_audio()), "wav"), "does not decode as wav"),
-        (audio_part("%%%", "wav"), "base64 data does not decode"),
+        (image_item(data_url(b"\x89PNG\r\n\x1a\n" + b"\0" * 40, "image/png")), "does not decode"),
+        (image_item(data_url(image_bytes(fmt="JPEG")[:200], "image/jpeg")), "does not decode"),
+        (image_item(data_url(image_bytes(fmt="BMP"), "image/bmp")), "unsupported image type 'image/bmp'"),
+        (image_item(data_url(image_bytes(fmt="TIFF"), "image/png")), "TIFF"),
+        (image_item("data:image/png;base64,@@not-base64@@"), "base64 data does not decode"),
+        (image_item("data:;base64," + b64(image_bytes())), "no MIME type"),
+        (image_item("data:image/png," + "abc"), "not base64-encoded"),
+        (image_item("ftp://example.com/x.png"), "expected an http(s) URL or a data URL"),
+        (image_item("data:image/png;base64,"), "empty"),
+        (audio_item(b64(encoded_audio(fmt="ogg", codec="libopus")), "mp3"), "does not decode as mp3"),
+        (audio_item(b64(encoded_audio()), "wav"), "does not decode as wav"),
+        (audio_item("%%%", "wav"), "base64 data does not decode"),
     ],
 )
 def test_media_the_service_refuses_gets_a_clear_400(emulator: Emulator, part: dict, words: str) -> None:
-    reply = call(emulator, body=with_parts(part))
+    reply = call(emulator, body=with_items(part))
     assert reply.status == 400, reply.text
     assert reply.error["target"].startswith("messages[0].content[1]")
     assert words in reply.error["message"]
@@ -261,7 +256,7 @@ def test_media_the_service_refuses_gets_a_clear_400(emulator: Emulator, part: di
 
 def test_an_image_over_20_mb_is_refused_before_decoding(emulator: Emulator) -> None:
     oversized = b"\xff\xd8\xff" + b"\0" * (20 * 1024 * 1024)
-    reply = call(emulator, body=with_parts(image_part(data_url(oversized, "image/jpeg"))))
+    reply = call(emulator, body=with_items(image_item(data_url(oversized, "image/jpeg"))))
     assert reply.status == 400
     assert "over the 20,971,520-byte limit" in reply.error["message"]
 
@@ -270,10 +265,10 @@ def test_without_the_media_extra_it_reports_what_it_can(emulator: Emulator, monk
     monkeypatch.setattr(media, "Image", None)
     monkeypatch.setattr(media, "av", None)
     png = image_bytes(64, 48)
-    body = with_parts(
-        image_part(data_url(png, "image/png")),
-        audio_part(b64(wav_bytes(1.0))),
-        audio_part(b64(encoded_audio(1.0)), "mp3"),
+    body = with_items(
+        image_item(data_url(png, "image/png")),
+        audio_item(b64(wav_bytes(1.0))),
+        audio_item(b64(encoded_audio(1.0)), "mp3"),
     )
     text = content_of(call(emulator, body=body))
     assert f"#1 png {len(png):,} bytes, detail=auto (not inspected: {MEDIA_EXTRA_INSTALL})" in text

@@ -18,11 +18,8 @@ from langchain_azure_multimodal.emulator import Emulator, Fault
 from langchain_azure_multimodal.ingest import Task, load_results, run_ingest
 from tests.conftest import API_KEY
 from tests.integration_tests.test_ingest import CLI_ENV, cli_command, lines_of, llm_for, make_images
+from tests.support.chat import chat_posts
 from tests.support.media import wav_bytes
-
-
-def chat_posts(emulator: Emulator) -> list:
-    return [r for r in emulator.requests if r.path.endswith("/chat/completions")]
 
 
 def ingest(folder: Path, out: Path, emulator: Emulator | None, *extra: str) -> int:

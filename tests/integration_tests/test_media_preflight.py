@@ -31,8 +31,24 @@ from langchain_azure_multimodal.emulator import Emulator
 from langchain_azure_multimodal.errors import MediaValidationError
 from langchain_azure_multimodal.estimates import Prices, estimate_cost, estimate_tokens
 from langchain_azure_multimodal.profiles import TileTokenRule, prompt_text_tokens
-from tests.support.chat import model_on
-from tests.support.media import data_url, encoded_audio, image_bytes, wav_bytes
+from tests.support.chat import audio_block, image_block, model_on, user_turn
+from tests.support.media import (
+    GPS,
+    GPS_IFD,
+    MAKE,
+    ORIENTATION,
+    b64,
+    data_url,
+    decoded,
+    encode_image,
+    encoded_audio,
+    exif_with,
+    image_bytes,
+    is_blue,
+    is_red,
+    red_blue_photo,
+    wav_bytes,
+)
 
 EmulatorFactory = Callable[..., Emulator]
 
@@ -40,28 +56,7 @@ PHI4 = "phi-4-multimodal-instruct"
 PHI3V = "phi-3-vision-128k-instruct"
 GPT4O = "gpt-4o"
 RULE = TileTokenRule()
-ORIENTATION, MAKE, GPS_IFD = 0x0112, 0x010F, 0x8825
-GPS = {1: "N", 2: (52.0, 22.0, 1.0), 3: "E", 4: (4.0, 53.0, 1.0)}
 PROMPT = "What is in this picture?"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def image_block(data: bytes, mime: str, detail: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "image", "base64": b64(data), "mime_type": mime}
-    if detail is not None:
-        block["extras"] = {"detail": detail}
-    return block
-
-
-def audio_block(data: bytes, mime: str) -> dict[str, Any]:
-    return {"type": "audio", "base64": b64(data), "mime_type": mime}
-
-
-def user(*blocks: Any) -> list[BaseMessage]:
-    return [HumanMessage([{"type": "text", "text": PROMPT}, *blocks])]
 
 
 def sent_items(emulator: Emulator) -> list[dict[str, Any]]:
@@ -77,54 +72,16 @@ def sent_image(emulator: Emulator) -> tuple[str, bytes]:
     return header.removeprefix("data:").removesuffix(";base64"), base64.b64decode(data)
 
 
-def decoded(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
 def media_tokens(emulator: Emulator, reply: AIMessage) -> int:
     """The emulator's prompt tokens less its text tokens: what it counted for the images and audio."""
     assert reply.usage_metadata is not None
     return reply.usage_metadata["input_tokens"] - prompt_text_tokens(emulator.requests[-1].body["messages"])
 
 
-def encode(image: Image.Image, fmt: str, **params: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **params)
-    return buffer.getvalue()
-
-
-def photo(width: int, height: int, seed: int = 0) -> Image.Image:
-    """Photo-like pixels (smooth colour fields plus sensor noise), red on the left half and blue on the right, so
-    where the red ends up shows how the picture was turned."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 80, (height // 64 + 2, width // 64 + 2, 3), dtype=np.uint8)
-    pixels = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)).astype(np.int16)
-    pixels += rng.integers(-10, 11, pixels.shape, dtype=np.int16)
-    pixels[:, : width // 2, 0] += 170  # red left half
-    pixels[:, width // 2 :, 2] += 170  # blue right half
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-
-
 @functools.cache
 def phone_photo() -> bytes:
     """A 12 MP phone photo: stored 4032x3024 landscape, EXIF orientation 6 (shown portrait), with GPS."""
-    exif = Image.Exif()
-    exif[MAKE] = "PhoneCo"
-    exif[ORIENTATION] = 6
-    exif[GPS_IFD] = GPS
-    return encode(photo(4032, 3024, seed=12), "JPEG", quality=92, exif=exif)
-
-
-def is_red(pixel: Any) -> bool:
-    red, _, blue = pixel[:3]
-    return bool(red > 150 and blue < 110)
-
-
-def is_blue(pixel: Any) -> bool:
-    red, _, blue = pixel[:3]
-    return bool(blue > 150 and red < 110)
+    return encode_image(red_blue_photo(4032, 3024, seed=12), "JPEG", quality=92, exif=exif_with(6, gps=True))
 
 
 # ------------------------------------------------------------------------------------------- the phone photo
@@ -132,7 +89,7 @@ def is_blue(pixel: Any) -> bool:
 
 def test_a_phone_photo_is_sent_upright_stripped_and_downscaled_for_the_same_tokens(emulator: Emulator) -> None:
     original = phone_photo()
-    reply = model_on(emulator).invoke(user(image_block(original, "image/jpeg", "high")))
+    reply = model_on(emulator).invoke(user_turn(image_block(original, "image/jpeg", "high")))
     mime, data = sent_image(emulator)
     picture = decoded(data)
     assert mime == "image/jpeg" and picture.format == "JPEG"
@@ -149,7 +106,7 @@ def test_a_phone_photo_is_sent_upright_stripped_and_downscaled_for_the_same_toke
 
 
 def test_a_phone_photo_at_detail_low_fits_512_pixels(emulator: Emulator) -> None:
-    reply = model_on(emulator).invoke(user(image_block(phone_photo(), "image/jpeg", "low")))
+    reply = model_on(emulator).invoke(user_turn(image_block(phone_photo(), "image/jpeg", "low")))
     _, data = sent_image(emulator)
     picture = decoded(data)
     assert picture.size == (384, 512)
@@ -161,7 +118,9 @@ def test_a_phone_photo_at_detail_low_fits_512_pixels(emulator: Emulator) -> None
 
 
 def test_keep_image_metadata_keeps_the_gps_but_not_the_applied_orientation(emulator: Emulator) -> None:
-    reply = model_on(emulator, keep_image_metadata=True).invoke(user(image_block(phone_photo(), "image/jpeg", "high")))
+    reply = model_on(emulator, keep_image_metadata=True).invoke(
+        user_turn(image_block(phone_photo(), "image/jpeg", "high"))
+    )
     _, data = sent_image(emulator)
     picture = decoded(data)
     exif = picture.getexif()
@@ -176,14 +135,14 @@ def test_keep_image_metadata_keeps_the_gps_but_not_the_applied_orientation(emula
 def test_normalize_media_false_per_call_sends_the_original_bytes(emulator: Emulator) -> None:
     original = phone_photo()
     model = model_on(emulator)
-    reply = model.invoke(user(image_block(original, "image/jpeg", "high")), normalize_media=False)
+    reply = model.invoke(user_turn(image_block(original, "image/jpeg", "high")), normalize_media=False)
     assert sent_items(emulator) == [
         {"type": "image_url", "image_url": {"url": data_url(original, "image/jpeg"), "detail": "high"}}
     ]
     assert f"Received 1 image: #1 jpeg 4032x3024, {len(original):,} bytes, detail=high." in reply.content
     assert media_tokens(emulator, reply) == 765  # the same tokens, for all the bytes
     # The instance's setting comes back on the next call.
-    model.invoke(user(image_block(original, "image/jpeg", "high")))
+    model.invoke(user_turn(image_block(original, "image/jpeg", "high")))
     assert len(sent_image(emulator)[1]) < len(original) / 5
 
 
@@ -194,7 +153,7 @@ def _heic() -> bytes:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    return encode(photo(640, 480, seed=1), "HEIF", quality=90)
+    return encode_image(red_blue_photo(640, 480, seed=1), "HEIF", quality=90)
 
 
 def _flat(width: int, height: int) -> Image.Image:
@@ -208,25 +167,35 @@ def _flat(width: int, height: int) -> Image.Image:
 
 def _animated_gif() -> bytes:
     frames = [Image.new("RGB", (120, 90), colour) for colour in ("red", "lime", "blue")]
-    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode_image(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 CONVERSIONS: dict[str, tuple[Callable[[], bytes], str, str, tuple[int, int]]] = {
     "HEIC photo": (_heic, "image/heic", "jpeg", (640, 480)),
-    "TIFF photo": (lambda: encode(photo(640, 480, seed=2), "TIFF"), "image/tiff", "jpeg", (640, 480)),
-    "TIFF scan, large": (lambda: encode(photo(3000, 2000, seed=3), "TIFF"), "image/tiff", "jpeg", (1152, 768)),
-    "BMP graphic": (lambda: encode(_flat(300, 200), "BMP"), "image/bmp", "png", (300, 200)),
-    "BMP photo": (lambda: encode(photo(320, 240, seed=4), "BMP"), "image/bmp", "jpeg", (320, 240)),
-    "AVIF photo": (lambda: encode(photo(640, 480, seed=5), "AVIF", quality=80), "image/avif", "jpeg", (640, 480)),
+    "TIFF photo": (lambda: encode_image(red_blue_photo(640, 480, seed=2), "TIFF"), "image/tiff", "jpeg", (640, 480)),
+    "TIFF scan, large": (
+        lambda: encode_image(red_blue_photo(3000, 2000, seed=3), "TIFF"),
+        "image/tiff",
+        "jpeg",
+        (1152, 768),
+    ),
+    "BMP graphic": (lambda: encode_image(_flat(300, 200), "BMP"), "image/bmp", "png", (300, 200)),
+    "BMP photo": (lambda: encode_image(red_blue_photo(320, 240, seed=4), "BMP"), "image/bmp", "jpeg", (320, 240)),
+    "AVIF photo": (
+        lambda: encode_image(red_blue_photo(640, 480, seed=5), "AVIF", quality=80),
+        "image/avif",
+        "jpeg",
+        (640, 480),
+    ),
     "animated GIF": (_animated_gif, "image/gif", "png", (120, 90)),
     "CMYK JPEG": (
-        lambda: encode(photo(200, 150, seed=6).convert("CMYK"), "JPEG", quality=90),
+        lambda: encode_image(red_blue_photo(200, 150, seed=6).convert("CMYK"), "JPEG", quality=90),
         "image/jpeg",
         "jpeg",
         (200, 150),
     ),
     "16-bit grey TIFF": (
-        lambda: encode(Image.fromarray(np.tile(np.arange(0, 65536, 256, dtype=np.uint16), (64, 2))), "TIFF"),
+        lambda: encode_image(Image.fromarray(np.tile(np.arange(0, 65536, 256, dtype=np.uint16), (64, 2))), "TIFF"),
         "image/tiff",
         "png",
         (512, 64),
@@ -241,7 +210,7 @@ def test_an_image_in_a_format_the_service_does_not_take_is_sent_in_one_it_does(
     emulator = emulator_factory(GPT4O)
     make, mime, expected_format, size = CONVERSIONS[name]
     original = make()
-    reply = model_on(emulator).invoke(user(image_block(original, mime)))
+    reply = model_on(emulator).invoke(user_turn(image_block(original, mime)))
     sent_mime, data = sent_image(emulator)
     picture = decoded(data)
     assert sent_mime == f"image/{expected_format}"
@@ -255,8 +224,8 @@ def test_an_image_in_a_format_the_service_does_not_take_is_sent_in_one_it_does(
 
 
 def test_a_graphic_png_within_the_limits_is_sent_byte_for_byte(emulator: Emulator) -> None:
-    png = encode(_flat(300, 200), "PNG")
-    reply = model_on(emulator).invoke(user(image_block(png, "image/png")))
+    png = encode_image(_flat(300, 200), "PNG")
+    reply = model_on(emulator).invoke(user_turn(image_block(png, "image/png")))
     assert sent_image(emulator) == ("image/png", png)
     assert "png 300x200" in reply.content
 
@@ -277,7 +246,7 @@ def test_compressed_audio_is_sent_as_mp3(emulator: Emulator, container: str, cod
     import av
 
     clip = encoded_audio(2.0, container, codec)
-    reply = model_on(emulator).invoke(user(audio_block(clip, mime)))
+    reply = model_on(emulator).invoke(user_turn(audio_block(clip, mime)))
     (item,) = sent_items(emulator)
     assert item["type"] == "input_audio" and item["input_audio"]["format"] == "mp3"
     mp3 = base64.b64decode(item["input_audio"]["data"])
@@ -297,7 +266,7 @@ def audio_estimate(clip: bytes, mime: str) -> int:
 @pytest.mark.parametrize(("fmt", "mime"), [("wav", "audio/wav"), ("wav", "audio/x-wav"), ("mp3", "audio/mpeg")])
 def test_wav_and_mp3_are_sent_byte_for_byte(emulator: Emulator, fmt: str, mime: str) -> None:
     clip = wav_bytes(1.5) if fmt == "wav" else encoded_audio(1.5)
-    reply = model_on(emulator).invoke(user(audio_block(clip, mime)))
+    reply = model_on(emulator).invoke(user_turn(audio_block(clip, mime)))
     assert sent_items(emulator) == [{"type": "input_audio", "input_audio": {"data": b64(clip), "format": fmt}}]
     assert f"Received 1 audio clip: #1 {fmt} 1.5" in reply.content
 
@@ -308,7 +277,8 @@ def test_wav_and_mp3_are_sent_byte_for_byte(emulator: Emulator, fmt: str, mime: 
 def test_phi_3_vision_gets_the_system_text_at_the_start_of_the_user_turn(emulator_factory: EmulatorFactory) -> None:
     emulator = emulator_factory(PHI3V)
     png = image_bytes(64, 48, "PNG")
-    reply = model_on(emulator).invoke([SystemMessage("Answer in French."), *user(image_block(png, "image/png"))])
+    turn = user_turn(image_block(png, "image/png"), text=PROMPT)
+    reply = model_on(emulator).invoke([SystemMessage("Answer in French."), *turn])
     assert emulator.requests[-1].body["messages"] == [
         {
             "role": "user",
@@ -366,10 +336,10 @@ def test_a_known_model_gets_its_profile_and_langchain_sees_it(
     for kind, taken in (("image", images), ("audio", audio)):
         block = image_block(image_bytes(), "image/png") if kind == "image" else audio_block(wav_bytes(0.5), "audio/wav")
         if taken:
-            assert "Received 1" in llm.invoke(user(block)).content
+            assert "Received 1" in llm.invoke(user_turn(block)).content
         else:
             with pytest.raises(MediaValidationError, match=f"does not take {kind} input"):
-                llm.invoke(user(block))
+                llm.invoke(user_turn(block))
     assert all(r.method == "POST" for r in emulator.requests)  # a known model needs no /info
     assert len(emulator.requests) == images + audio
 
@@ -377,7 +347,7 @@ def test_a_known_model_gets_its_profile_and_langchain_sees_it(
 def test_an_unknown_deployment_gets_the_profile_of_the_model_info_names(emulator_factory: EmulatorFactory) -> None:
     emulator = emulator_factory(GPT4O)  # serverless: the root serves gpt-4o, whatever the deployment is called
     llm = model_on(emulator, "root", model="my-deployment")
-    reply = llm.invoke(user(image_block(image_bytes(), "image/png")))
+    reply = llm.invoke(user_turn(image_block(image_bytes(), "image/png")))
     assert reply.content.startswith("[emulator:gpt-4o] Received 1 image")
     assert [(r.method, r.path) for r in emulator.requests] == [("GET", "/info"), ("POST", "/chat/completions")]
     assert llm.get_model_info()["model_name"] == GPT4O
@@ -386,9 +356,9 @@ def test_an_unknown_deployment_gets_the_profile_of_the_model_info_names(emulator
     emulator.reset()
     # gpt-4o's checks now apply, before the network and without asking /info again.
     with pytest.raises(MediaValidationError, match=r"messages\[0\]\.content\[1\]: gpt-4o does not take audio input"):
-        llm.invoke(user(audio_block(wav_bytes(0.5), "audio/wav")))
+        llm.invoke(user_turn(audio_block(wav_bytes(0.5), "audio/wav")))
     with pytest.raises(MediaValidationError, match="this request has 11 images; gpt-4o takes at most 10"):
-        llm.invoke(user(*[image_block(image_bytes(), "image/png")] * 11))
+        llm.invoke(user_turn(*[image_block(image_bytes(), "image/png")] * 11))
     assert emulator.requests == []
 
 
@@ -398,7 +368,7 @@ async def test_an_unknown_deployment_gets_the_info_profile_on_the_async_path_too
     emulator = emulator_factory(GPT4O)
     llm = model_on(emulator, "foundry", model="my-deployment")
     with pytest.raises(MediaValidationError, match="gpt-4o does not take audio input"):
-        await llm.ainvoke(user(audio_block(wav_bytes(0.5), "audio/wav")))
+        await llm.ainvoke(user_turn(audio_block(wav_bytes(0.5), "audio/wav")))
     assert [(r.method, r.path) for r in emulator.requests] == [("GET", "/models/info")]
     await llm.aclose()
 
@@ -411,9 +381,9 @@ def test_model_profile_overrides_the_model_name(emulator: Emulator) -> None:
     llm = model_on(emulator, model_profile=listener)  # the emulator's phi-4 would take the image
     assert llm.profile is not None and llm.profile["image_inputs"] is False and llm.profile["audio_inputs"] is True
     with pytest.raises(MediaValidationError, match=r"messages\[0\]\.content\[1\]: listener does not take image input"):
-        llm.invoke(user(image_block(image_bytes(), "image/png")))
+        llm.invoke(user_turn(image_block(image_bytes(), "image/png")))
     assert emulator.requests == []
-    assert "Received 1 audio clip" in llm.invoke(user(audio_block(wav_bytes(0.5), "audio/wav"))).content
+    assert "Received 1 audio clip" in llm.invoke(user_turn(audio_block(wav_bytes(0.5), "audio/wav"))).content
 
 
 def test_model_profile_overrides_info_which_is_not_asked(emulator_factory: EmulatorFactory) -> None:
@@ -424,7 +394,7 @@ def test_model_profile_overrides_info_which_is_not_asked(emulator_factory: Emula
     )  # fmt: skip
     llm = model_on(emulator, "root", model="my-deployment", model_profile=one_image)
     with pytest.raises(MediaValidationError, match="this request has 2 images; one-image-vlm takes at most 1"):
-        llm.invoke(user(image_block(image_bytes(), "image/png"), image_block(image_bytes(), "image/png")))
+        llm.invoke(user_turn(image_block(image_bytes(), "image/png"), image_block(image_bytes(), "image/png")))
     assert emulator.requests == []  # not even GET /info
 
 
@@ -448,46 +418,46 @@ def _tool_turn() -> list[BaseMessage]:
 
 MIXES: dict[str, tuple[str, Callable[[], list[BaseMessage]], dict[str, Any]]] = {
     "text": (GPT4O, lambda: [SystemMessage("Be brief."), HumanMessage("x" * 401)], {}),
-    "text and a small PNG": (GPT4O, lambda: user(image_block(PNG, "image/png")), {}),
-    "a 2048x4096 PNG at high": (GPT4O, lambda: user(image_block(TALL_PNG, "image/png", "high")), {}),
-    "a 2048x4096 PNG at low": (GPT4O, lambda: user(image_block(TALL_PNG, "image/png", "low")), {}),
+    "text and a small PNG": (GPT4O, lambda: user_turn(image_block(PNG, "image/png")), {}),
+    "a 2048x4096 PNG at high": (GPT4O, lambda: user_turn(image_block(TALL_PNG, "image/png", "high")), {}),
+    "a 2048x4096 PNG at low": (GPT4O, lambda: user_turn(image_block(TALL_PNG, "image/png", "low")), {}),
     "a 2048x4096 PNG, default_image_detail=low": (
         GPT4O,
-        lambda: user(image_block(TALL_PNG, "image/png")),
+        lambda: user_turn(image_block(TALL_PNG, "image/png")),
         {"default_image_detail": "low"},
     ),
-    "the phone photo at high": (PHI4, lambda: user(image_block(phone_photo(), "image/jpeg", "high")), {}),
+    "the phone photo at high": (PHI4, lambda: user_turn(image_block(phone_photo(), "image/jpeg", "high")), {}),
     "the phone photo as is": (
         PHI4,
-        lambda: user(image_block(phone_photo(), "image/jpeg", "auto")),
+        lambda: user_turn(image_block(phone_photo(), "image/jpeg", "auto")),
         {"normalize_media": False},
     ),
     "URL images: none, low, high": (
         GPT4O,
-        lambda: user(
+        lambda: user_turn(
             {"type": "image", "url": HTTP_IMAGE},
             {"type": "image_url", "image_url": {"url": HTTP_IMAGE, "detail": "low"}},
             {"type": "image_url", "image_url": {"url": HTTP_IMAGE, "detail": "high"}},
         ),
         {},
     ),
-    "wav audio and text": (PHI4, lambda: user(audio_block(WAV, "audio/wav")), {}),
-    "mp3 audio": (PHI4, lambda: user(audio_block(encoded_audio(1.7), "audio/mpeg")), {}),
-    "audio URL": (PHI4, lambda: user({"type": "audio", "url": "https://example.com/a.mp3"}), {}),
+    "wav audio and text": (PHI4, lambda: user_turn(audio_block(WAV, "audio/wav")), {}),
+    "mp3 audio": (PHI4, lambda: user_turn(audio_block(encoded_audio(1.7), "audio/mpeg")), {}),
+    "audio URL": (PHI4, lambda: user_turn({"type": "audio", "url": "https://example.com/a.mp3"}), {}),
     "text, image and audio over turns": (
         PHI4,
         lambda: [
             SystemMessage("You transcribe and describe."),
-            *user(image_block(PNG, "image/png", "high"), audio_block(WAV, "audio/wav")),
+            *user_turn(image_block(PNG, "image/png", "high"), audio_block(WAV, "audio/wav")),
             AIMessage("A teal rectangle, and a 440 Hz tone."),
-            *user({"type": "image", "url": HTTP_IMAGE}, image_block(TALL_PNG, "image/png", "low")),
+            *user_turn({"type": "image", "url": HTTP_IMAGE}, image_block(TALL_PNG, "image/png", "low")),
         ],
         {},
     ),
     "tool calls and a tool's image": (GPT4O, _tool_turn, {}),
     "phi-3-vision with a merged system message": (
         PHI3V,
-        lambda: [SystemMessage("Answer in French."), *user(image_block(TALL_PNG, "image/png", "high"))],
+        lambda: [SystemMessage("Answer in French."), *user_turn(image_block(TALL_PNG, "image/png", "high"))],
         {},
     ),
 }
@@ -506,7 +476,7 @@ def test_the_token_estimate_equals_the_emulators_usage(emulator_factory: Emulato
 
 
 def test_the_image_and_audio_parts_of_the_estimate_match_too(emulator: Emulator) -> None:
-    messages = user(image_block(TALL_PNG, "image/png", "high"), audio_block(WAV, "audio/wav"))
+    messages = user_turn(image_block(TALL_PNG, "image/png", "high"), audio_block(WAV, "audio/wav"))
     tokens = estimate_tokens(messages, model=PHI4)
     assert (tokens.images, tokens.audio) == (1105, 25)
     reply = model_on(emulator).invoke(messages)
@@ -517,9 +487,9 @@ def test_the_image_and_audio_parts_of_the_estimate_match_too(emulator: Emulator)
 
 def test_estimate_cost_reproduces_the_vision_quickstart_example() -> None:
     prices = Prices(input_per_1k=0.01, output_per_1k=0.03)
-    tall = user(image_block(TALL_PNG, "image/png", "high"))
+    tall = user_turn(image_block(TALL_PNG, "image/png", "high"))
     assert estimate_tokens(tall, model=GPT4O).images == 1105
-    assert estimate_tokens(user(image_block(TALL_PNG, "image/png", "low")), model=GPT4O).images == 85
+    assert estimate_tokens(user_turn(image_block(TALL_PNG, "image/png", "low")), model=GPT4O).images == 85
     # "170 + 85 image tokens ... $0.00255": one 512-px tile at high detail.
     square = [HumanMessage([image_block(image_bytes(512, 512, "PNG"), "image/png", "high")])]
     cost = estimate_cost(square, prices, model=GPT4O)
@@ -543,7 +513,7 @@ def test_builder_blocks_from_files_are_normalised_on_the_way_out(emulator: Emula
     photo_path, memo_path = tmp_path / "IMG_1234.jpg", tmp_path / "memo.m4a"
     photo_path.write_bytes(phone_photo())
     memo_path.write_bytes(encoded_audio(1.0, "ipod", "aac"))
-    messages = user(image_part(photo_path, detail="low"), audio_part(memo_path))
+    messages = user_turn(image_part(photo_path, detail="low"), audio_part(memo_path))
     estimate = model_on(emulator).get_num_tokens_from_messages(messages)
     reply = model_on(emulator).invoke(messages)
     image, audio = sent_items(emulator)

@@ -19,7 +19,7 @@ from langchain_azure_multimodal.errors import MediaSourceError
 from langchain_azure_multimodal.parsers import AudioTranscriptionParser, ImageDescriptionParser
 from langchain_azure_multimodal.tools import describe_image_tool, translate_audio_tool
 from tests.conftest import API_KEY
-from tests.support.chat import completion, endpoint_of, model_on
+from tests.support.chat import chat_posts, completion, endpoint_of, model_on
 from tests.support.media import encoded_audio, image_bytes, wav_bytes
 
 EMULATOR = "[emulator:phi-4-multimodal-instruct]"
@@ -62,10 +62,6 @@ def long_wav(tmp_path: Path) -> Path:
     path = tmp_path / "call.wav"
     path.write_bytes(wav_bytes(seconds=65, rate=8000))
     return path
-
-
-def chat_posts(emulator: Emulator) -> list[RecordedRequest]:
-    return [r for r in emulator.requests if r.method == "POST" and r.path.endswith("/chat/completions")]
 
 
 def texts_of(request: RecordedRequest) -> list[str]:

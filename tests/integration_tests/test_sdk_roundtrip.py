@@ -34,7 +34,7 @@ def client(emulator: Emulator) -> ChatCompletionsClient:
 
 
 @pytest.fixture
-def photo(tmp_path: Path) -> Path:
+def chart_jpg(tmp_path: Path) -> Path:
     path = tmp_path / "chart.jpg"
     path.write_bytes(image_bytes(800, 600, "JPEG"))
     return path
@@ -61,8 +61,8 @@ def test_text(client: ChatCompletionsClient, emulator: Emulator) -> None:
     assert (sent["temperature"], sent["seed"], sent["max_tokens"]) == (0, 0, 2048)
 
 
-def test_image_via_image_url_load(client: ChatCompletionsClient, photo: Path) -> None:
-    image = ImageUrl.load(image_file=str(photo), image_format="jpg", detail=ImageDetailLevel.HIGH)
+def test_image_via_image_url_load(client: ChatCompletionsClient, chart_jpg: Path) -> None:
+    image = ImageUrl.load(image_file=str(chart_jpg), image_format="jpg", detail=ImageDetailLevel.HIGH)
     reply = client.complete(
         messages=[UserMessage([TextContentItem(text="Which conclusion?"), ImageContentItem(image_url=image)])]
     )
@@ -149,9 +149,9 @@ def test_wrong_key_gets_401(emulator: Emulator) -> None:
     assert caught.value.status_code == 401
 
 
-def test_one_image_limit(emulator_factory: Callable[..., Emulator], photo: Path) -> None:
+def test_one_image_limit(emulator_factory: Callable[..., Emulator], chart_jpg: Path) -> None:
     emu = emulator_factory("phi-3-vision-128k-instruct")
-    image = ImageUrl.load(image_file=str(photo), image_format="jpeg")
+    image = ImageUrl.load(image_file=str(chart_jpg), image_format="jpeg")
     with ChatCompletionsClient(endpoint=emu.endpoint, credential=AzureKeyCredential(API_KEY)) as sdk:
         one = sdk.complete(messages=[UserMessage([TextContentItem(text="?"), ImageContentItem(image_url=image)])])
         assert "Received 1 image" in one.choices[0].message.content
@@ -175,14 +175,14 @@ def test_azure_openai_deployment_route_with_api_key_header(emulator: Emulator) -
     assert emulator.requests[-1].query == {"api-version": "2025-01-01-preview"}
 
 
-async def test_aio_text_stream_image_and_info(emulator: Emulator, photo: Path, speech: Path) -> None:
+async def test_aio_text_stream_image_and_info(emulator: Emulator, chart_jpg: Path, speech: Path) -> None:
     async with AsyncChatCompletionsClient(endpoint=emulator.endpoint, credential=AzureKeyCredential(API_KEY)) as sdk:
         reply = await sdk.complete(
             messages=[
                 UserMessage(
                     [
                         TextContentItem(text="Look and listen"),
-                        ImageContentItem(image_url=ImageUrl.load(image_file=str(photo), image_format="jpeg")),
+                        ImageContentItem(image_url=ImageUrl.load(image_file=str(chart_jpg), image_format="jpeg")),
                         AudioContentItem(input_audio=InputAudio.load(audio_file=str(speech), audio_format="mp3")),
                     ]
                 )

@@ -8,7 +8,6 @@ with the minimal arguments the schema allows.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +21,7 @@ from langchain_tests.integration_tests import chat_models as standard_suite
 from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal.emulator import Emulator
 from tests.conftest import API_KEY
-from tests.support.media import image_bytes, wav_bytes
+from tests.support.media import b64, image_bytes, wav_bytes
 from tests.support.standard import Capabilities
 
 NEEDS_REASONING = "the emulator does not reason: it calls tools with the minimal arguments the schema allows"
@@ -99,7 +98,7 @@ class TestChatAzureMultimodalIntegration(Capabilities, ChatModelIntegrationTests
         return self.chat_model_class(**self.chat_model_params)
 
     def invoke_with_audio_input(self, *, stream: bool = False) -> AIMessage:
-        audio = {"type": "audio", "base64": base64.b64encode(wav_bytes(2.0)).decode(), "mime_type": "audio/wav"}
+        audio = {"type": "audio", "base64": b64(wav_bytes(2.0)), "mime_type": "audio/wav"}
         message = [HumanMessage([{"type": "text", "text": "Transcribe this."}, audio])]
         return _invoke(self._model(), message, stream=stream)
 

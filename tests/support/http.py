@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -62,20 +63,28 @@ def call(
         connection.close()
 
 
+# Request bodies and their content items, as the wire has them (not LangChain's content blocks: see support.chat).
+
+
 def user(text: str = "Hello") -> dict[str, Any]:
+    """A request body of one user message with text only."""
     return {"messages": [{"role": "user", "content": text}]}
 
 
-def with_parts(*parts: dict[str, Any], text: str = "Describe this.") -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": [{"type": "text", "text": text}, *parts]}]}
+def with_items(*items: dict[str, Any], text: str = "Describe this.") -> dict[str, Any]:
+    """A request body of one user message: ``text``, then the content ``items``."""
+    return {"messages": [{"role": "user", "content": [{"type": "text", "text": text}, *items]}]}
 
 
-def image_part(url: str, detail: str | None = None) -> dict[str, Any]:
-    image: dict[str, Any] = {"url": url}
-    if detail:
-        image["detail"] = detail
+def image_item(url: str, detail: str | None = None) -> dict[str, Any]:
+    image: dict[str, Any] = {"url": url} if detail is None else {"url": url, "detail": detail}
     return {"type": "image_url", "image_url": image}
 
 
-def audio_part(data_b64: str, fmt: str = "wav") -> dict[str, Any]:
+def audio_item(data_b64: str, fmt: str = "wav") -> dict[str, Any]:
     return {"type": "input_audio", "input_audio": {"data": data_b64, "format": fmt}}
+
+
+def streamed_text(events: Iterable[dict[str, Any]]) -> str:
+    """The text a stream's event dicts add up to."""
+    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])

@@ -27,6 +27,7 @@ from langchain_azure_multimodal.errors import (
     MediaExtraRequiredError,
     MediaValidationError,
 )
+from tests.support.media import wav_bytes
 
 LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
@@ -49,18 +50,6 @@ def encode(fmt: str, codec: str, seconds: float = 1.0, rate: int = 16000, channe
             frame.sample_rate, frame.pts = rate, start  # without pts the Vorbis encoder writes a bogus final granule
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
-    return buffer.getvalue()
-
-
-def wav(seconds: float = 1.0, rate: int = 16000, channels: int = 1) -> bytes:
-    """PCM WAV through the standard library, with a distinct value in every sample (to check exact slicing)."""
-    samples = (np.arange(round(seconds * rate) * channels) % 65521 - 32760).astype("<i2")
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(channels)
-        clip.setsampwidth(2)
-        clip.setframerate(rate)
-        clip.writeframes(samples.tobytes())
     return buffer.getvalue()
 
 
@@ -104,7 +93,7 @@ def test_inspect_reports_what_pyav_finds(
 
 
 def test_the_bytes_decide_not_the_name() -> None:
-    info = inspect_audio(wav(0.5), name="clip.mp3")
+    info = inspect_audio(wav_bytes(0.5, ramp=True), name="clip.mp3")
     assert (info.container, info.codec, info.wire_format, info.duration_s) == ("wav", "pcm_s16le", "wav", 0.5)
 
 
@@ -148,7 +137,7 @@ def test_a_silent_video_names_its_container() -> None:
 
 
 def test_a_codec_pyav_cannot_decode_is_a_decode_error() -> None:
-    clip = bytearray(wav(1.0))
+    clip = bytearray(wav_bytes(1.0, ramp=True))
     clip[20:22] = (0x1234).to_bytes(2, "little")  # the WAV format tag: no codec has it
     with pytest.raises(MediaDecodeError, match=r"^memo.wav: PyAV has no decoder for the audio codec in this WAV"):
         inspect_audio(bytes(clip), name="memo.wav")
@@ -160,7 +149,9 @@ def test_a_codec_pyav_cannot_decode_is_a_decode_error() -> None:
 # --- normalize_audio -------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "fmt"), [(wav(1.0), "wav"), (encode("mp3", "libmp3lame", 1.0), "mp3")])
+@pytest.mark.parametrize(
+    ("data", "fmt"), [(wav_bytes(1.0, ramp=True), "wav"), (encode("mp3", "libmp3lame", 1.0), "mp3")]
+)
 def test_wav_and_mp3_pass_untouched(data: bytes, fmt: str) -> None:
     result = normalize_audio(data)
     assert result.data == data and result.format == fmt and result.steps == () and not result.changed
@@ -207,7 +198,7 @@ def test_sample_rates_mp3_lacks_go_to_the_nearest(rate: int, mp3_rate: int) -> N
     assert (resampled in result.steps) == (rate != mp3_rate)
 
 
-@pytest.mark.parametrize("data", [wav(2.0), encode("ogg", "libopus", 5.0, 48000)], ids=["wav", "opus"])
+@pytest.mark.parametrize("data", [wav_bytes(2.0, ramp=True), encode("ogg", "libopus", 5.0, 48000)], ids=["wav", "opus"])
 def test_over_max_bytes_is_a_validation_error(data: bytes) -> None:
     fix = r"split_audio\(source, max_bytes=20000\)"
     with pytest.raises(
@@ -229,7 +220,7 @@ def test_float_wav_passes_but_splits_into_mp3() -> None:
 
 
 def test_without_pyav_wav_works_and_the_rest_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    clip, opus = wav(3.0, 8000, 2), encode("ogg", "libopus", 0.5, 48000)
+    clip, opus = wav_bytes(3.0, 8000, channels=2, ramp=True), encode("ogg", "libopus", 0.5, 48000)
     monkeypatch.setattr(_audio, "av", None)
     info = inspect_audio(clip)
     assert info == _audio.AudioInfo("wav", "pcm_s16le", "audio/wav", "wav", 3.0, 8000, 2)
@@ -243,7 +234,8 @@ def test_without_pyav_wav_works_and_the_rest_names_the_extra(monkeypatch: pytest
 
 def test_without_pyav_a_truncated_wav_reports_what_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_audio, "av", None)
-    assert inspect_audio(wav(1.0)[: 44 + 2 * 4000]).duration_s == 0.25  # the header still promises a second
+    truncated = wav_bytes(1.0, ramp=True)[: 44 + 2 * 4000]
+    assert inspect_audio(truncated).duration_s == 0.25  # the header still promises a second
 
 
 # --- split_audio_bytes -----------------------------------------------------------------------------------------------
@@ -254,7 +246,7 @@ def spans(parts: list[AudioSegment]) -> list[tuple[float, float]]:
 
 
 def test_split_wav_gives_exact_wav_slices() -> None:
-    clip = wav(95.0, 8000)
+    clip = wav_bytes(95.0, 8000, ramp=True)
     parts = list(split_audio_bytes(clip, max_seconds=30))
     assert spans(parts) == [(0.0, 30.0), (30.0, 60.0), (60.0, 90.0), (90.0, 95.0)]
     assert [p.index for p in parts] == [0, 1, 2, 3]
@@ -263,7 +255,7 @@ def test_split_wav_gives_exact_wav_slices() -> None:
 
 
 def test_split_wav_by_bytes() -> None:
-    clip = wav(10.0, 8000, 2)  # 32,000 bytes a second
+    clip = wav_bytes(10.0, 8000, channels=2, ramp=True)  # 32,000 bytes a second
     parts = list(split_audio_bytes(clip, max_bytes=100_000))
     assert all(len(p.data) <= 100_000 for p in parts) and len(parts) == 4
     assert b"".join(frames_of(p.data) for p in parts) == frames_of(clip)
@@ -341,7 +333,7 @@ def test_split_is_lazy(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_split_arguments_are_checked_at_once(kwargs: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        split_audio_bytes(wav(1.0), **kwargs)  # type: ignore[arg-type]
+        split_audio_bytes(wav_bytes(1.0, ramp=True), **kwargs)  # type: ignore[arg-type]
 
 
 def test_split_of_empty_data_is_a_decode_error() -> None:

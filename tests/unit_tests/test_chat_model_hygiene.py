@@ -5,7 +5,6 @@ themselves."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 import warnings
 from typing import Any
@@ -290,9 +289,9 @@ def test_get_model_info_is_refused_without_an_info_route(endpoint: str) -> None:
 
 
 def test_audio_on_an_old_azure_openai_api_version_is_refused_before_the_network() -> None:
-    from tests.support.media import wav_bytes
+    from tests.support.media import b64, wav_bytes
 
-    audio = {"type": "audio", "base64": base64.b64encode(wav_bytes(0.2)).decode(), "mime_type": "audio/wav"}
+    audio = {"type": "audio", "base64": b64(wav_bytes(0.2)), "mime_type": "audio/wav"}
     message = HumanMessage([{"type": "text", "text": "Listen"}, audio])
     old = ChatAzureMultimodal(endpoint=AOAI, api_key=KEY, api_version="2024-10-21")
     with pytest.raises(UnsupportedContentError) as caught:

@@ -25,33 +25,12 @@ from langchain_azure_multimodal import _images
 from langchain_azure_multimodal._images import ImageInfo, inspect_image, normalize_image, target_size
 from langchain_azure_multimodal.errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
 from langchain_azure_multimodal.profiles import DEFAULT_PROFILE, TileTokenRule
+from tests.support.media import GPS_IFD, MAKE, ORIENTATION, decoded, encode_image, exif_with, is_red, photo
 
 pillow_heif.register_heif_opener()  # so the tests can write HEIC; _images registers it for reading on its own
 
 PROFILE = DEFAULT_PROFILE
 RULE = TileTokenRule()
-ORIENTATION, MAKE, GPS_IFD = 0x0112, 0x010F, 0x8825
-
-
-def encode(image: Image.Image, fmt: str, **params: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **params)
-    return buffer.getvalue()
-
-
-def decoded(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def photo(width: int, height: int, seed: int = 0, noise: int = 12) -> Image.Image:
-    """Photo-like RGB: smooth colour fields (a bicubic blow-up of a coarse random grid) plus sensor-like noise."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, (height // 64 + 2, width // 64 + 2, 3), dtype=np.uint8)
-    pixels = np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)).astype(np.int16)
-    pixels += rng.integers(-noise, noise + 1, pixels.shape, dtype=np.int16)
-    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def half_red(width: int = 80, height: int = 60) -> Image.Image:
@@ -61,24 +40,9 @@ def half_red(width: int = 80, height: int = 60) -> Image.Image:
     return image
 
 
-def exif_with(orientation: int | None = None, gps: bool = False) -> Image.Exif:
-    exif = Image.Exif()
-    exif[MAKE] = "PhoneCo"
-    if orientation is not None:
-        exif[ORIENTATION] = orientation
-    if gps:
-        exif[GPS_IFD] = {1: "N", 2: (52.0, 22.0, 1.0), 3: "E", 4: (4.0, 53.0, 1.0)}
-    return exif
-
-
-def is_red(pixel: Any) -> bool:
-    red, green, blue = pixel[:3]
-    return bool(red > 200 and green < 60 and blue < 60)
-
-
 def animated_gif() -> bytes:
     frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "lime", "blue")]
-    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode_image(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 # --- inspect -------------------------------------------------------------------------------------------------------
@@ -97,7 +61,7 @@ def animated_gif() -> bytes:
     ],
 )
 def test_inspect_identifies_each_format(fmt: str, mode: str, expected: str, mime: str) -> None:
-    data = encode(Image.new(mode, (64, 48), "teal"), fmt)
+    data = encode_image(Image.new(mode, (64, 48), "teal"), fmt)
     assert inspect_image(data) == ImageInfo(expected, mime, 64, 48, 1, False, 1)
 
 
@@ -108,13 +72,13 @@ def test_inspect_counts_gif_frames() -> None:
 
 def test_inspect_reports_mpo_as_jpeg_with_its_frames() -> None:
     left, right = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
-    info = inspect_image(encode(left, "MPO", save_all=True, append_images=[right]))
+    info = inspect_image(encode_image(left, "MPO", save_all=True, append_images=[right]))
     assert (info.format, info.mime_type, info.frames) == ("jpeg", "image/jpeg", 2)
 
 
 @pytest.mark.parametrize("orientation", [6, 8])
 def test_inspect_reports_the_displayed_size_after_exif_orientation(orientation: int) -> None:
-    data = encode(Image.new("RGB", (4032, 3024)), "JPEG", exif=exif_with(orientation))
+    data = encode_image(Image.new("RGB", (4032, 3024)), "JPEG", exif=exif_with(orientation))
     info = inspect_image(data)
     assert (info.width, info.height, info.orientation) == (3024, 4032, orientation)
     assert info.has_metadata  # the Make tag
@@ -124,13 +88,13 @@ def test_inspect_counts_gps_and_xmp_as_metadata_but_not_icc() -> None:
     from PIL import ImageCms
 
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    assert not inspect_image(encode(Image.new("RGB", (8, 8)), "JPEG", icc_profile=icc)).has_metadata
-    assert inspect_image(encode(Image.new("RGB", (8, 8)), "JPEG", xmp=b"<x:xmpmeta/>")).has_metadata
-    assert inspect_image(encode(Image.new("RGB", (8, 8)), "WEBP", exif=exif_with(gps=True))).has_metadata
+    assert not inspect_image(encode_image(Image.new("RGB", (8, 8)), "JPEG", icc_profile=icc)).has_metadata
+    assert inspect_image(encode_image(Image.new("RGB", (8, 8)), "JPEG", xmp=b"<x:xmpmeta/>")).has_metadata
+    assert inspect_image(encode_image(Image.new("RGB", (8, 8)), "WEBP", exif=exif_with(gps=True))).has_metadata
 
 
 def test_detection_is_by_bytes_not_by_name() -> None:
-    data = encode(Image.new("RGB", (10, 10)), "PNG")
+    data = encode_image(Image.new("RGB", (10, 10)), "PNG")
     assert inspect_image(data, name="photo.jpg").format == "png"
     result = normalize_image(data, detail="high", profile=PROFILE, name="photo.jpg")
     assert result.mime_type == "image/png"
@@ -155,7 +119,7 @@ def test_unreadable_data_is_a_decode_error_naming_the_source(data: bytes, words:
 
 @pytest.mark.parametrize(("fmt", "header_survives"), [("JPEG", True), ("PNG", True), ("WEBP", False), ("TIFF", True)])
 def test_truncated_data_is_a_decode_error_naming_the_format(fmt: str, header_survives: bool) -> None:
-    data = encode(photo(200, 150), fmt)
+    data = encode_image(photo(200, 150), fmt)
     truncated = data[: len(data) // 2]
     message = rf"cut\.bin: the {fmt} data is truncated or corrupt \(.+\)\. Fix: send the complete file"
     if header_survives:  # inspecting reads the header only; libwebp checks the whole file when it opens it
@@ -195,7 +159,7 @@ def test_target_size_refuses_an_unknown_detail() -> None:
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP"])
 def test_an_image_that_needs_nothing_is_sent_as_it_is(fmt: str) -> None:
-    data = encode(Image.new("RGB", (300, 200), "teal"), fmt)
+    data = encode_image(Image.new("RGB", (300, 200), "teal"), fmt)
     result = normalize_image(data, detail="high", profile=PROFILE)
     assert result.data is data
     assert result.steps == () and not result.changed
@@ -208,7 +172,7 @@ def test_an_image_that_needs_nothing_is_sent_as_it_is(fmt: str) -> None:
 
 @pytest.mark.parametrize(("orientation", "red_at"), [(6, "top"), (8, "bottom"), (3, "right"), (2, "right")])
 def test_exif_orientation_is_applied_to_the_pixels(orientation: int, red_at: str) -> None:
-    data = encode(half_red(), "JPEG", quality=95, exif=exif_with(orientation))
+    data = encode_image(half_red(), "JPEG", quality=95, exif=exif_with(orientation))
     result = normalize_image(data, detail="high", profile=PROFILE)
     image = decoded(result.data)
     turned = orientation in (6, 8)
@@ -221,7 +185,7 @@ def test_exif_orientation_is_applied_to_the_pixels(orientation: int, red_at: str
 
 
 def test_gps_and_exif_are_removed_without_losing_jpeg_quality() -> None:
-    data = encode(photo(320, 240), "JPEG", quality=70, exif=exif_with(gps=True))
+    data = encode_image(photo(320, 240), "JPEG", quality=70, exif=exif_with(gps=True))
     result = normalize_image(data, detail="high", profile=PROFILE)
     assert result.steps == ("removed metadata (EXIF, GPS)",)
     image = decoded(result.data)
@@ -232,13 +196,13 @@ def test_gps_and_exif_are_removed_without_losing_jpeg_quality() -> None:
 
 
 def test_keep_metadata_keeps_exif_and_sends_the_original() -> None:
-    data = encode(photo(320, 240), "JPEG", exif=exif_with(gps=True))
+    data = encode_image(photo(320, 240), "JPEG", exif=exif_with(gps=True))
     result = normalize_image(data, detail="high", profile=PROFILE, keep_metadata=True)
     assert result.data is data and not result.changed
 
 
 def test_keep_metadata_drops_only_the_orientation_it_applied() -> None:
-    data = encode(half_red(), "JPEG", exif=exif_with(6, gps=True))
+    data = encode_image(half_red(), "JPEG", exif=exif_with(6, gps=True))
     result = normalize_image(data, detail="high", profile=PROFILE, keep_metadata=True)
     exif = decoded(result.data).getexif()
     assert ORIENTATION not in exif and exif[MAKE] == "PhoneCo"
@@ -251,9 +215,11 @@ def test_png_text_and_jpeg_comments_are_metadata() -> None:
 
     text = PngInfo()
     text.add_text("Author", "Jane Doe")
-    png = normalize_image(encode(Image.new("RGB", (50, 50)), "PNG", pnginfo=text), detail="low", profile=PROFILE)
+    png = normalize_image(encode_image(Image.new("RGB", (50, 50)), "PNG", pnginfo=text), detail="low", profile=PROFILE)
     assert png.steps == ("removed metadata (text)",) and b"Jane Doe" not in png.data
-    jpeg = normalize_image(encode(Image.new("RGB", (50, 50)), "JPEG", comment="secret"), detail="low", profile=PROFILE)
+    jpeg = normalize_image(
+        encode_image(Image.new("RGB", (50, 50)), "JPEG", comment="secret"), detail="low", profile=PROFILE
+    )
     assert jpeg.steps == ("removed metadata (comments)",) and b"secret" not in jpeg.data
 
 
@@ -268,7 +234,9 @@ def test_the_first_frame_of_an_animated_gif_is_sent_as_png() -> None:
 
 def test_an_mpo_becomes_its_first_frame_as_jpeg() -> None:
     left, right = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
-    result = normalize_image(encode(left, "MPO", save_all=True, append_images=[right]), detail="low", profile=PROFILE)
+    result = normalize_image(
+        encode_image(left, "MPO", save_all=True, append_images=[right]), detail="low", profile=PROFILE
+    )
     image = decoded(result.data)
     assert (image.format, result.steps) == ("JPEG", ("took the first of 2 frames",))
     assert is_red(image.getpixel((20, 15)))
@@ -290,7 +258,7 @@ def test_an_mpo_becomes_its_first_frame_as_jpeg() -> None:
     ],
 )
 def test_formats_the_service_does_not_take_are_converted(source: str, image: Image.Image, expected: str) -> None:
-    result = normalize_image(encode(image, source), detail="high", profile=PROFILE, name="in")
+    result = normalize_image(encode_image(image, source), detail="high", profile=PROFILE, name="in")
     out = decoded(result.data)
     assert out.format == expected and result.mime_type == f"image/{expected.lower()}"
     assert out.size == image.size
@@ -303,7 +271,7 @@ def test_formats_the_service_does_not_take_are_converted(source: str, image: Ima
 
 
 def test_cmyk_jpeg_becomes_rgb_jpeg() -> None:
-    data = encode(Image.new("CMYK", (64, 48), (0, 255, 255, 0)), "JPEG")
+    data = encode_image(Image.new("CMYK", (64, 48), (0, 255, 255, 0)), "JPEG")
     result = normalize_image(data, detail="high", profile=PROFILE)
     image = decoded(result.data)
     assert (image.format, image.mode) == ("JPEG", "RGB") and is_red(image.getpixel((30, 20)))
@@ -312,7 +280,7 @@ def test_cmyk_jpeg_becomes_rgb_jpeg() -> None:
 
 def test_a_16_bit_png_stays_png_with_the_high_byte() -> None:
     grey = Image.fromarray(np.full((600, 800), 0x8040, dtype=np.uint16))
-    result = normalize_image(encode(grey, "PNG"), detail="low", profile=PROFILE)
+    result = normalize_image(encode_image(grey, "PNG"), detail="low", profile=PROFILE)
     image = decoded(result.data)
     assert (image.format, image.mode, image.size) == ("PNG", "L", (512, 384))
     assert image.getpixel((100, 100)) == 0x80  # Pillow's own conversion would clip to 255
@@ -323,33 +291,35 @@ def test_a_palette_image_with_transparency_keeps_it_when_downscaled() -> None:
     image = Image.new("P", (1200, 900), 1)
     image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
     image.paste(0, (0, 0, 600, 900))
-    result = normalize_image(encode(image, "PNG", transparency=0), detail="low", profile=PROFILE)
+    result = normalize_image(encode_image(image, "PNG", transparency=0), detail="low", profile=PROFILE)
     out = decoded(result.data)
     assert (out.mode, out.size) == ("RGBA", (512, 384))
     assert out.getpixel((10, 10)) == (0, 0, 0, 0) and out.getpixel((500, 10)) == (255, 0, 0, 255)
 
 
 def test_webp_stays_webp_lossy_for_photos_and_lossless_for_graphics() -> None:
-    lossy = normalize_image(encode(photo(1600, 1200), "WEBP"), detail="low", profile=PROFILE)
-    lossless = normalize_image(encode(half_red(1600, 1200), "WEBP", lossless=True), detail="low", profile=PROFILE)
+    lossy = normalize_image(encode_image(photo(1600, 1200), "WEBP"), detail="low", profile=PROFILE)
+    lossless = normalize_image(encode_image(half_red(1600, 1200), "WEBP", lossless=True), detail="low", profile=PROFILE)
     assert lossy.mime_type == lossless.mime_type == "image/webp"
     assert b"VP8 " in lossy.data[:64] and b"VP8L" in lossless.data[:64]  # the WEBP chunk: lossy or lossless
     assert decoded(lossless.data).getpixel((10, 10)) == (255, 0, 0)
     jpeg_only = replace(PROFILE, image_formats=frozenset({"jpeg", "png"}))
-    assert normalize_image(encode(photo(64, 48), "WEBP"), detail="low", profile=jpeg_only).mime_type == "image/jpeg"
+    assert (
+        normalize_image(encode_image(photo(64, 48), "WEBP"), detail="low", profile=jpeg_only).mime_type == "image/jpeg"
+    )
 
 
 def test_the_output_is_always_a_format_the_profile_takes() -> None:
     png_only = replace(PROFILE, image_formats=frozenset({"png"}))
-    assert normalize_image(encode(photo(64, 48), "JPEG"), detail="low", profile=png_only).mime_type == "image/png"
+    assert normalize_image(encode_image(photo(64, 48), "JPEG"), detail="low", profile=png_only).mime_type == "image/png"
     jpeg_only = replace(PROFILE, name="jpeg-vlm", image_formats=frozenset({"jpeg"}))
-    transparent = encode(Image.new("RGBA", (64, 48), (0, 0, 0, 0)), "PNG")
+    transparent = encode_image(Image.new("RGBA", (64, 48), (0, 0, 0, 0)), "PNG")
     with pytest.raises(MediaValidationError, match="jpeg-vlm takes no image format"):
         normalize_image(transparent, detail="low", profile=jpeg_only)
 
 
 def test_heic_without_pillow_heif_asks_for_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = encode(photo(64, 48), "HEIF")
+    data = encode_image(photo(64, 48), "HEIF")
     monkeypatch.delitem(Image.OPEN, "HEIF")
     with pytest.raises(MediaExtraRequiredError, match="pillow-heif") as caught:
         inspect_image(data, name="IMG_0001.HEIC")
@@ -358,7 +328,7 @@ def test_heic_without_pillow_heif_asks_for_the_extra(monkeypatch: pytest.MonkeyP
 
 def test_without_pillow_every_function_asks_for_the_media_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_images, "_pillow", None)
-    data = encode(Image.new("RGB", (8, 8)), "PNG")
+    data = encode_image(Image.new("RGB", (8, 8)), "PNG")
     for call in (lambda: inspect_image(data, name="a.png"),
                  lambda: normalize_image(data, detail="low", profile=PROFILE, name="a.png")):  # fmt: skip
         with pytest.raises(
@@ -372,7 +342,7 @@ def test_without_pillow_every_function_asks_for_the_media_extra(monkeypatch: pyt
 
 @pytest.mark.parametrize(("detail", "size"), [("high", (1024, 768)), ("auto", (1024, 768)), ("low", (512, 384))])
 def test_a_large_jpeg_is_downscaled_to_what_the_model_sees(detail: str, size: tuple[int, int]) -> None:
-    result = normalize_image(encode(photo(4000, 3000), "JPEG"), detail=detail, profile=PROFILE)
+    result = normalize_image(encode_image(photo(4000, 3000), "JPEG"), detail=detail, profile=PROFILE)
     assert decoded(result.data).size == size == (result.width, result.height)
     assert (result.original_width, result.original_height) == (4000, 3000)
     assert result.steps == (f"downscaled 4000x3000 to {size[0]}x{size[1]} for detail={detail}",)
@@ -390,7 +360,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch: pytest.MonkeyPa
         return result
 
     monkeypatch.setattr(JpegImageFile, "draft", draft)
-    data = encode(photo(4000, 3000), "JPEG")
+    data = encode_image(photo(4000, 3000), "JPEG")
     assert normalize_image(data, detail="low", profile=PROFILE).width == 512
     assert normalize_image(data, detail="high", profile=PROFILE).width == 1024
     assert decoded_sizes == [(1000, 750), (2000, 1500)]  # libjpeg at 1/4 and 1/2 scale: never below the target
@@ -400,14 +370,14 @@ def test_the_colour_profile_is_kept_through_a_conversion() -> None:
     from PIL import ImageCms
 
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    data = encode(photo(1600, 1200), "TIFF", icc_profile=icc)
+    data = encode_image(photo(1600, 1200), "TIFF", icc_profile=icc)
     result = normalize_image(data, detail="low", profile=PROFILE)
     assert result.mime_type == "image/jpeg" and decoded(result.data).info.get("icc_profile") == icc
     assert not any("metadata" in step for step in result.steps)
 
 
 def test_the_seed_example_keeps_its_token_estimate() -> None:
-    result = normalize_image(encode(photo(2048, 4096), "PNG"), detail="high", profile=PROFILE)
+    result = normalize_image(encode_image(photo(2048, 4096), "PNG"), detail="high", profile=PROFILE)
     assert (result.width, result.height) == (768, 1536) == decoded(result.data).size
     before = RULE.tokens(2048, 4096, "high")
     after = RULE.tokens(result.width, result.height, "high")
@@ -415,7 +385,7 @@ def test_the_seed_example_keeps_its_token_estimate() -> None:
 
 
 def test_a_12_mp_phone_photo_is_sent_in_a_tenth_of_its_bytes() -> None:
-    data = encode(photo(4032, 3024, seed=7), "JPEG", quality=95, exif=exif_with(6, gps=True))
+    data = encode_image(photo(4032, 3024, seed=7), "JPEG", quality=95, exif=exif_with(6, gps=True))
     started = time.perf_counter()
     result = normalize_image(data, detail="high", profile=PROFILE)
     elapsed = time.perf_counter() - started
@@ -432,7 +402,7 @@ def test_a_12_mp_phone_photo_is_sent_in_a_tenth_of_its_bytes() -> None:
 
 def test_an_image_still_over_the_limit_is_refused_clearly() -> None:
     tiny = replace(PROFILE, max_image_bytes=10_000)
-    data = encode(photo(2000, 1500, noise=60), "PNG")
+    data = encode_image(photo(2000, 1500, noise=60), "PNG")
     with pytest.raises(MediaValidationError) as caught:
         normalize_image(data, detail="low", profile=tiny, name="noise.png")
     error = caught.value
@@ -443,7 +413,7 @@ def test_an_image_still_over_the_limit_is_refused_clearly() -> None:
 
 
 def test_an_original_over_the_limit_is_re_encoded_rather_than_passed_through() -> None:
-    data = encode(Image.new("RGB", (300, 200), "teal"), "PNG", compress_level=0)
+    data = encode_image(Image.new("RGB", (300, 200), "teal"), "PNG", compress_level=0)
     small = replace(PROFILE, max_image_bytes=len(data) - 1)
     result = normalize_image(data, detail="high", profile=small)
     assert len(result.data) < len(data)
@@ -488,7 +458,7 @@ def test_any_image_normalises_to_something_the_service_takes(
     # GIF and BMP carry no EXIF; Pillow cannot write a GPS IFD into a TIFF (it looks for the file it came from).
     exif = exif_with(orientation, gps=fmt != "TIFF")
     params: dict[str, Any] = {} if fmt in ("GIF", "BMP") else {"exif": exif}
-    data = encode(image, fmt, **params)
+    data = encode_image(image, fmt, **params)
     profile = replace(PROFILE, image_tokens=SMALL_RULE)
     info = inspect_image(data)
     result = normalize_image(data, detail=detail, profile=profile, keep_metadata=keep_metadata)
@@ -539,8 +509,8 @@ def test_a_large_png_is_normalised_within_three_times_its_size(tmp_path: Path) -
     ``ru_maxrss`` would not do: Linux carries the parent's high-water mark over fork and exec.
     """
     big, warm = tmp_path / "big.png", tmp_path / "warm.png"
-    big.write_bytes(encode(photo(3000, 2600, seed=3, noise=20), "PNG", compress_level=1))
-    warm.write_bytes(encode(Image.new("RGB", (8, 8)), "PNG"))
+    big.write_bytes(encode_image(photo(3000, 2600, seed=3, noise=20), "PNG", compress_level=1))
+    warm.write_bytes(encode_image(Image.new("RGB", (8, 8)), "PNG"))
     run = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(big), str(warm)], capture_output=True, text=True, check=True
     )

@@ -30,6 +30,7 @@ from langchain_azure_multimodal._messages import (
     to_wire_messages,
 )
 from langchain_azure_multimodal.errors import UnsupportedContentError
+from tests.support.http import image_item
 
 PNG = "iVBORw0KGgoAAAANSUhEUg=="
 WAV = "UklGRiQAAABXQVZFZm10IA=="
@@ -37,19 +38,14 @@ MP3 = "SUQzBAAAAAAAI1RTU0U="
 HTTP_PNG = "https://example.com/cat.png"
 
 
-def wire(messages: list[BaseMessage], **kwargs: Any) -> list[dict[str, Any]]:
+def wire_messages(messages: list[BaseMessage], **kwargs: Any) -> list[dict[str, Any]]:
     """The request JSON of ``messages``, as it is sent."""
     return to_wire_messages(parse_messages(messages, **kwargs))
 
 
 def item(block: Any, **kwargs: Any) -> Any:
     """The wire content item for one block in a user message."""
-    return wire([HumanMessage(content=[block])], **kwargs)[0]["content"][0]
-
-
-def image_item(url: str, detail: str | None = None) -> dict[str, Any]:
-    image_url = {"url": url} if detail is None else {"url": url, "detail": detail}
-    return {"type": "image_url", "image_url": image_url}
+    return wire_messages([HumanMessage(content=[block])], **kwargs)[0]["content"][0]
 
 
 # ---------------------------------------------------------------------------------------------- images
@@ -103,7 +99,7 @@ def test_v1_extras_detail_and_extras_kept() -> None:
 def test_default_image_detail_applies_only_where_the_block_sets_none() -> None:
     plain = {"type": "image", "url": HTTP_PNG}
     own = {"type": "image_url", "image_url": {"url": HTTP_PNG, "detail": "high"}}
-    content = wire([HumanMessage(content=[plain, own])], default_image_detail="low")[0]["content"]
+    content = wire_messages([HumanMessage(content=[plain, own])], default_image_detail="low")[0]["content"]
     assert content == [image_item(HTTP_PNG, "low"), image_item(HTTP_PNG, "high")]
 
 
@@ -113,7 +109,7 @@ def test_no_detail_anywhere_leaves_it_off_the_wire() -> None:
 
 def test_bad_default_image_detail_is_a_plain_value_error() -> None:
     with pytest.raises(ValueError, match="default_image_detail"):
-        wire([], default_image_detail="ultra")  # type: ignore[arg-type]
+        wire_messages([], default_image_detail="ultra")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------------------------- audio
@@ -147,7 +143,7 @@ def test_v0_audio_base64_and_mime_parameters() -> None:
     ],
 )
 def test_audio_by_url_is_a_plain_audio_url_dict(block: dict[str, Any]) -> None:
-    (message,) = wire([HumanMessage(content=[block])])
+    (message,) = wire_messages([HumanMessage(content=[block])])
     assert message["content"] == [{"type": "audio_url", "audio_url": {"url": "https://example.com/a.mp3"}}]
     assert json.loads(json.dumps(message))["content"][0]["type"] == "audio_url"
 
@@ -181,14 +177,14 @@ def test_text_blocks_strings_and_text_plain() -> None:
         {"type": "text-plain", "text": "c", "mime_type": "text/plain"},
         {"type": "file", "source_type": "text", "url": "d"},  # v0 plain text kept the text under "url"
     ]
-    assert wire([HumanMessage(content=content)]) == [
+    assert wire_messages([HumanMessage(content=content)]) == [
         {"role": "user", "content": [{"type": "text", "text": t} for t in "abcd"]}
     ]
 
 
 def test_user_string_stays_a_string_and_an_empty_list_is_an_empty_string() -> None:
-    assert wire([HumanMessage("hi")]) == [{"role": "user", "content": "hi"}]
-    assert wire([HumanMessage(content=[])]) == [{"role": "user", "content": ""}]
+    assert wire_messages([HumanMessage("hi")]) == [{"role": "user", "content": "hi"}]
+    assert wire_messages([HumanMessage(content=[])]) == [{"role": "user", "content": ""}]
 
 
 def test_text_and_media_keep_their_order() -> None:
@@ -201,7 +197,7 @@ def test_text_and_media_keep_their_order() -> None:
     parsed = parse_messages([SystemMessage("s"), HumanMessage(content=content)])
     assert parsed[1].text == "Compare\nwith"
     assert [str(p.location) for p in media_parts(parsed)] == ["messages[1].content[1]", "messages[1].content[3]"]
-    types = [i["type"] for i in wire([HumanMessage(content=content)])[0]["content"]]
+    types = [i["type"] for i in wire_messages([HumanMessage(content=content)])[0]["content"]]
     assert types == ["text", "image_url", "text", "input_audio"]
 
 
@@ -226,8 +222,8 @@ def test_v0_blocks_after_core_normalisation() -> None:
     assert [b.get("source_type") for b in normalised.content if isinstance(b, dict)] == [None, None, None]
     assert normalised.content[0]["extras"] == {"metadata": {"detail": "low"}}  # type: ignore[index]
     assert (
-        wire([normalised])
-        == wire([message])
+        wire_messages([normalised])
+        == wire_messages([message])
         == [
             {
                 "role": "user",
@@ -246,21 +242,23 @@ def test_openai_input_audio_after_core_normalisation() -> None:
     (normalised,) = _normalize_messages([message])
     block = normalised.content[0]
     assert isinstance(block, dict) and (block["type"], block["mime_type"]) == ("audio", "audio/mp3")
-    assert wire([normalised])[0]["content"] == [{"type": "input_audio", "input_audio": {"data": MP3, "format": "mp3"}}]
+    assert wire_messages([normalised])[0]["content"] == [
+        {"type": "input_audio", "input_audio": {"data": MP3, "format": "mp3"}}
+    ]
 
 
 def test_openai_image_url_passes_core_normalisation_unchanged() -> None:
     block = {"type": "image_url", "image_url": {"url": HTTP_PNG, "detail": "auto"}}
     (normalised,) = _normalize_messages([HumanMessage(content=[block])])
     assert normalised.content == [block]
-    assert wire([normalised])[0]["content"] == [image_item(HTTP_PNG, "auto")]
+    assert wire_messages([normalised])[0]["content"] == [image_item(HTTP_PNG, "auto")]
 
 
 def test_openai_file_after_core_normalisation_is_refused_as_a_file() -> None:
     block = {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{PNG}", "filename": "a.pdf"}}
     (normalised,) = _normalize_messages([HumanMessage(content=[block])])
     with pytest.raises(UnsupportedContentError, match="extract the text") as caught:
-        wire([normalised])
+        wire_messages([normalised])
     assert caught.value.block_type == "file"
 
 
@@ -269,7 +267,7 @@ def test_openai_file_after_core_normalisation_is_refused_as_a_file() -> None:
 
 def test_system_message_string_and_list() -> None:
     listed = SystemMessage(content=[{"type": "text", "text": "Be brief."}, "Answer in French."])
-    assert wire([SystemMessage("Be brief."), listed]) == [
+    assert wire_messages([SystemMessage("Be brief."), listed]) == [
         {"role": "system", "content": "Be brief."},
         {"role": "system", "content": "Be brief.\nAnswer in French."},
     ]
@@ -277,7 +275,7 @@ def test_system_message_string_and_list() -> None:
 
 def test_system_message_with_the_openai_developer_marker() -> None:
     message = SystemMessage("Rules.", additional_kwargs={"__openai_role__": "developer"})
-    assert wire([message]) == [{"role": "developer", "content": "Rules."}]
+    assert wire_messages([message]) == [{"role": "developer", "content": "Rules."}]
 
 
 def test_chat_message_roles() -> None:
@@ -288,7 +286,7 @@ def test_chat_message_roles() -> None:
         ChatMessage(role="assistant", content="Seen."),
         ChatMessage(role="system", content="Be brief."),
     ]
-    assert wire(messages) == [
+    assert wire_messages(messages) == [
         {"role": "developer", "content": "Rules."},
         {"role": "critic", "content": "Too long."},
         {"role": "user", "content": [{"type": "text", "text": "Look"}, image_item(HTTP_PNG)]},
@@ -307,7 +305,7 @@ def test_ai_message_keeps_text_and_drops_other_blocks() -> None:
             {"type": "image", "url": HTTP_PNG},
         ]
     )
-    assert wire([message]) == [{"role": "assistant", "content": "Let me look."}]
+    assert wire_messages([message]) == [{"role": "assistant", "content": "Let me look."}]
 
 
 def test_ai_message_tool_calls_and_invalid_tool_calls() -> None:
@@ -318,7 +316,7 @@ def test_ai_message_tool_calls_and_invalid_tool_calls() -> None:
             {"id": "c2", "name": "map", "args": '{"zoom": ', "error": "bad json", "type": "invalid_tool_call"}
         ],
     )
-    assert wire([message]) == [
+    assert wire_messages([message]) == [
         {
             "role": "assistant",
             "content": "Checking.",
@@ -336,13 +334,13 @@ def test_ai_message_tool_calls_and_invalid_tool_calls() -> None:
 
 def test_tool_calls_only_omits_the_content_but_an_empty_answer_keeps_it() -> None:
     calls = AIMessage(content="", tool_calls=[{"id": "c1", "name": "now", "args": {}}])
-    assert wire([calls]) == [
+    assert wire_messages([calls]) == [
         {
             "role": "assistant",
             "tool_calls": [{"id": "c1", "function": {"name": "now", "arguments": "{}"}, "type": "function"}],
         }
     ]
-    assert wire([AIMessage(content="")]) == [{"role": "assistant", "content": ""}]
+    assert wire_messages([AIMessage(content="")]) == [{"role": "assistant", "content": ""}]
 
 
 def test_tool_message_text_blocks_and_json_data() -> None:
@@ -351,7 +349,7 @@ def test_tool_message_text_blocks_and_json_data() -> None:
         ToolMessage(content=[{"type": "text", "text": "a"}, "b"], tool_call_id="c2"),
         ToolMessage(content=[{"temp": 22}, {"temp": 23}], tool_call_id="c3"),
     ]
-    assert wire(messages) == [
+    assert wire_messages(messages) == [
         {"role": "tool", "content": "22 °C", "tool_call_id": "c1"},
         {"role": "tool", "content": "a\nb", "tool_call_id": "c2"},
         {"role": "tool", "content": '[{"temp": 22}, {"temp": 23}]', "tool_call_id": "c3"},
@@ -366,7 +364,7 @@ def test_tool_message_with_an_image_is_followed_by_a_user_message() -> None:
             content=["Here it is.", {"type": "image", "base64": PNG, "mime_type": "image/png"}], tool_call_id="c1"
         ),
     ]
-    out = wire(messages)
+    out = wire_messages(messages)
     assert out[2] == {"role": "tool", "content": "Here it is.", "tool_call_id": "c1"}
     assert out[3] == {
         "role": "user",
@@ -387,7 +385,7 @@ def test_two_tool_messages_with_media_answer_first_then_one_user_message() -> No
         ToolMessage(content=[{"type": "audio", "base64": WAV, "mime_type": "audio/wav"}], tool_call_id="b"),
         HumanMessage("Thanks"),
     ]
-    out = wire(messages)
+    out = wire_messages(messages)
     assert [m["role"] for m in out] == ["assistant", "tool", "tool", "user", "user"]
     assert out[1]["content"].startswith("[The result is media")  # a media-only result points to the user message
     assert out[3]["content"] == [
@@ -411,7 +409,7 @@ def test_input_messages_are_not_mutated() -> None:
         ),
     ]
     before = copy.deepcopy(messages)
-    wire(messages, default_image_detail="high")
+    wire_messages(messages, default_image_detail="high")
     assert messages == before
 
 
@@ -454,7 +452,7 @@ def test_input_messages_are_not_mutated() -> None:
 def test_unsupported_blocks_name_type_location_and_fix(block: Any, block_type: str, fix: str) -> None:
     messages = [SystemMessage("s"), HumanMessage.model_construct(content=[block])]
     with pytest.raises(UnsupportedContentError) as caught:
-        wire(messages)
+        wire_messages(messages)
     error = caught.value
     assert (error.message_index, error.block_index, error.block_type) == (1, 0, block_type)
     assert repr(block_type) in str(error) and "messages[1].content[0]" in str(error) and fix in str(error)
@@ -466,7 +464,7 @@ def test_unsupported_blocks_name_type_location_and_fix(block: Any, block_type: s
 )
 def test_media_in_a_system_message_is_refused(block: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedContentError) as caught:
-        wire([SystemMessage(content=["Look:", block])])
+        wire_messages([SystemMessage(content=["Look:", block])])
     assert "messages[0].content[1]" in str(caught.value) and "HumanMessage" in str(caught.value)
     assert repr(block["type"]) in str(caught.value)
 
@@ -475,7 +473,7 @@ def test_unsupported_content_in_any_message_kind() -> None:
     video = {"type": "video", "base64": "AAAA", "mime_type": "video/mp4"}
     for message in (SystemMessage(content=[video]), ToolMessage(content=[video], tool_call_id="c")):
         with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content\[0\].*'video'.*frames"):
-            wire([message])
+            wire_messages([message])
 
 
 @pytest.mark.parametrize(
@@ -494,7 +492,7 @@ def test_unsupported_content_in_any_message_kind() -> None:
 )
 def test_unsupported_messages(message: BaseMessage, kind: str, fix: str) -> None:
     with pytest.raises(UnsupportedContentError) as caught:
-        wire([HumanMessage("hi"), message])
+        wire_messages([HumanMessage("hi"), message])
     error = caught.value
     assert (error.message_index, error.block_index, error.block_type) == (1, None, kind)
     assert "messages[1]" in str(error) and repr(kind) in str(error) and fix in str(error)
@@ -502,12 +500,12 @@ def test_unsupported_messages(message: BaseMessage, kind: str, fix: str) -> None
 
 def test_tool_result_data_that_is_not_json() -> None:
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content .*not JSON.*JSON types"):
-        wire([ToolMessage.model_construct(content=[{1, 2}], tool_call_id="c")])
+        wire_messages([ToolMessage.model_construct(content=[{1, 2}], tool_call_id="c")])
 
 
 def test_content_that_is_neither_string_nor_list() -> None:
     with pytest.raises(UnsupportedContentError, match=r"messages\[0\]\.content .*'dict'"):
-        wire([HumanMessage.model_construct(content={"type": "text", "text": "x"})])
+        wire_messages([HumanMessage.model_construct(content={"type": "text", "text": "x"})])
 
 
 # ----------------------------------------------------------------------------------------------- fuzz
@@ -596,7 +594,7 @@ def test_arbitrary_content_converts_or_raises_only_unsupported_content_error(
     before = copy.deepcopy(messages)
     refused: UnsupportedContentError | None = None
     try:
-        converted = wire(messages, default_image_detail=detail)
+        converted = wire_messages(messages, default_image_detail=detail)
     except UnsupportedContentError as error:  # the only exception allowed out
         refused, converted = error, []
     event("refused" if refused else "converted")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import base64
 import inspect
 import io
 import pathlib
@@ -28,7 +27,6 @@ from typing import Any, get_args, get_type_hints
 
 import pytest
 from langchain_core.messages import HumanMessage
-from PIL import Image
 
 import langchain_azure_multimodal
 from langchain_azure_multimodal import _audio, _images, _messages, cli, parsers, profiles, tools
@@ -38,7 +36,7 @@ from langchain_azure_multimodal.document_loaders import ImageLoader
 from langchain_azure_multimodal.emulator import media, wire
 from langchain_azure_multimodal.emulator.script import RecordedRequest
 from langchain_azure_multimodal.endpoints import SECRET_HEADERS
-from langchain_azure_multimodal.errors import MediaError as ClientMediaError
+from langchain_azure_multimodal.errors import MediaError
 from langchain_azure_multimodal.estimates import Prices, estimate_cost
 from langchain_azure_multimodal.parts import image_part
 from langchain_azure_multimodal.profiles import (
@@ -54,20 +52,11 @@ from langchain_azure_multimodal.profiles import (
     check_image_detail,
     resolve_profile,
 )
+from tests.support.media import b64, image_bytes
 
 PACKAGE = pathlib.Path(langchain_azure_multimodal.__file__).parent
 URL = "https://example.com/cat.png"
 NOT_DETAILS = ["ultra", "medium", "LOW", "", " high", 1]
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), "teal").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def image_url_message(url: str, detail: Any = None) -> list[HumanMessage]:
@@ -186,7 +175,7 @@ DATA_URLS = {
 
 
 def _data_url(shape: str) -> str:
-    data = png()
+    data = image_bytes(8, 6)
     return DATA_URLS[shape].format(b64=b64(data), quoted=urllib.parse.quote_from_bytes(data))
 
 
@@ -209,9 +198,9 @@ def test_every_data_url_reader_follows_the_one_parser(shape: str) -> None:
 
 def test_data_url_errors_say_what_the_parser_says() -> None:
     url = _data_url("no MIME type")
-    with pytest.raises(ClientMediaError, match="the data URL has no MIME type"):
+    with pytest.raises(MediaError, match="the data URL has no MIME type"):
         image_part(url)
-    with pytest.raises(media.MediaError, match="the data URL has no MIME type"):
+    with pytest.raises(media.RefusedMediaError, match="the data URL has no MIME type"):
         media.read_data_url("t", url)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import av
 import pytest
 from langchain_core.messages import HumanMessage
 from PIL import Image
@@ -27,14 +26,10 @@ from langchain_azure_multimodal.errors import (
     MediaValidationError,
 )
 from langchain_azure_multimodal.parts import audio_part, image_part, split_audio
+from tests.support.chat import image_block
+from tests.support.media import b64, data_url, encoded_audio, image_bytes, wav_bytes
 
 # --- media made here -------------------------------------------------------------------------------------------------
-
-
-def png(width: int = 64, height: int = 48, mode: str = "RGB") -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, (width, height), "teal").save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def jpeg(width: int = 400, height: int = 300, orientation: int | None = None) -> bytes:
@@ -47,41 +42,8 @@ def jpeg(width: int = 400, height: int = 300, orientation: int | None = None) ->
     return buffer.getvalue()
 
 
-def wav(seconds: float, rate: int = 8000, channels: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(channels)
-        clip.setsampwidth(2)
-        clip.setframerate(rate)
-        clip.writeframes(bytes(2 * channels * round(rate * seconds)))
-    return buffer.getvalue()
-
-
-def encoded(seconds: float, fmt: str, codec: str, rate: int = 16000) -> bytes:
-    """Silence in a compressed format (``flac``/``flac``, ``mp3``/``libmp3lame``), encoded with PyAV."""
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format=fmt) as container:
-        stream = container.add_stream(codec, rate=rate)
-        stream.layout = "mono"
-        samples = round(seconds * rate)
-        frame = av.AudioFrame(format="s16", layout="mono", samples=samples)
-        frame.planes[0].update(bytes(2 * samples))
-        frame.sample_rate = rate
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return buffer.getvalue()
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def unb64(block: dict[str, Any]) -> bytes:
     return base64.b64decode(block["base64"])
-
-
-def data_url(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{b64(data)}"
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -99,10 +61,6 @@ def no_pyav(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_audio, "av", None)
 
 
-def image_block(data: bytes, mime: str, **extras: Any) -> dict[str, Any]:
-    return {"type": "image", "base64": b64(data), "mime_type": mime, "extras": extras}
-
-
 def png_extras(data: bytes, **extra: Any) -> dict[str, Any]:
     return {**extra, "size_bytes": len(data), "width": 64, "height": 48, "format": "png", "inspected": True}
 
@@ -115,7 +73,7 @@ WAV_2S = {"duration_s": 2.0, "sample_rate": 8000, "channels": 1, "codec": "pcm_s
 
 @pytest.mark.parametrize("as_path", [str, Path])
 def test_image_path_is_detected_by_its_bytes_not_its_name(tmp_path: Path, as_path: Any) -> None:
-    data = png()
+    data = image_bytes()
     path = write(tmp_path / "photo.jpg", data)
     block = image_part(as_path(path))
     expected_extras = {"filename": "photo.jpg", **png_extras(data)}
@@ -127,7 +85,7 @@ def test_image_path_with_no_size_is_read_to_the_end(tmp_path: Path) -> None:
     # A named pipe reports size 0, as devices and /proc files do: the reader must not stop at the reported size.
     import threading
 
-    data = png()
+    data = image_bytes()
     pipe = tmp_path / "camera"
     os.mkfifo(pipe)
     writer = threading.Thread(target=lambda: pipe.write_bytes(data))
@@ -140,33 +98,33 @@ def test_image_path_with_no_size_is_read_to_the_end(tmp_path: Path) -> None:
 def test_image_path_keeps_the_detail_and_name_overrides_the_file_name(tmp_path: Path) -> None:
     data = jpeg()
     block = image_part(write(tmp_path / "IMG_0001.JPG", data), detail="high", name="receipt.jpg")
-    assert block == image_block(
-        data, "image/jpeg", filename="receipt.jpg", size_bytes=len(data), width=400, height=300, format="jpeg",
-        detail="high", inspected=True,
-    )  # fmt: skip
+    assert block == image_block(data, "image/jpeg", extras={
+        "filename": "receipt.jpg", "size_bytes": len(data), "width": 400, "height": 300, "format": "jpeg",
+        "detail": "high", "inspected": True,
+    })  # fmt: skip
 
 
 @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
 def test_image_from_bytes_like(wrap: Any) -> None:
-    data = png()
-    assert image_part(wrap(data)) == image_block(data, "image/png", **png_extras(data))
+    data = image_bytes()
+    assert image_part(wrap(data)) == image_block(data, "image/png", extras=png_extras(data))
     assert image_part(wrap(data), name="chart.png", detail="low")["extras"] == {
         "filename": "chart.png", **png_extras(data), "detail": "low"
     }  # fmt: skip
 
 
 def test_image_from_an_open_binary_file_takes_its_name(tmp_path: Path) -> None:
-    data = png()
+    data = image_bytes()
     path = write(tmp_path / "scan.png", data)
     with path.open("rb") as file:
-        assert image_part(file) == image_block(data, "image/png", filename="scan.png", **png_extras(data))
+        assert image_part(file) == image_block(data, "image/png", extras=png_extras(data, filename="scan.png"))
 
 
 def test_image_from_a_file_object_without_a_name_reads_from_the_current_position() -> None:
-    data = png()
+    data = image_bytes()
     stream = io.BytesIO(b"header" + data)
     stream.seek(6)
-    assert image_part(stream) == image_block(data, "image/png", **png_extras(data))
+    assert image_part(stream) == image_block(data, "image/png", extras=png_extras(data))
 
 
 @pytest.mark.parametrize(
@@ -183,26 +141,26 @@ def test_image_url_is_kept_and_never_fetched(url: str) -> None:
 def test_image_data_url_round_trips() -> None:
     data = jpeg()
     block = image_part(data_url(data, "image/jpeg"), detail="auto")
-    assert block == image_block(
-        data, "image/jpeg", size_bytes=len(data), width=400, height=300, format="jpeg", detail="auto", inspected=True
-    )
+    assert block == image_block(data, "image/jpeg", extras={
+        "size_bytes": len(data), "width": 400, "height": 300, "format": "jpeg", "detail": "auto", "inspected": True
+    })  # fmt: skip
     assert f"data:{block['mime_type']};base64,{block['base64']}" == data_url(data, "image/jpeg")
 
 
 def test_image_data_url_that_declares_the_wrong_type_is_described_by_its_bytes() -> None:
-    data = png()
+    data = image_bytes()
     block = image_part(data_url(data, "image/jpeg"), name="x.jpg")
     assert block == image_block(
-        data, "image/png", filename="x.jpg", **png_extras(data), declared_mime_type="image/jpeg"
+        data, "image/png", extras=png_extras(data, filename="x.jpg", declared_mime_type="image/jpeg")
     )
 
 
 def test_image_data_url_may_be_percent_encoded_and_may_carry_parameters() -> None:
-    data = png()
+    data = image_bytes()
     url = "data:image/png;charset=binary," + urllib.parse.quote_from_bytes(data)
-    assert image_part(url) == image_block(data, "image/png", **png_extras(data))
+    assert image_part(url) == image_block(data, "image/png", extras=png_extras(data))
     wrapped = "data:IMAGE/PNG;BASE64," + "\n".join(b64(data)[i : i + 76] for i in range(0, len(b64(data)), 76))
-    assert image_part(wrapped) == image_block(data, "image/png", **png_extras(data))
+    assert image_part(wrapped) == image_block(data, "image/png", extras=png_extras(data))
 
 
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
@@ -220,7 +178,7 @@ def test_pil_image_is_encoded_losslessly_as_png(mode: str) -> None:
 
 
 def test_pil_image_opened_from_a_file_keeps_its_file_name(tmp_path: Path) -> None:
-    path = write(tmp_path / "diagram.png", png())
+    path = write(tmp_path / "diagram.png", image_bytes())
     with Image.open(path) as picture:
         assert image_part(picture)["extras"]["filename"] == "diagram.png"
         assert image_part(picture, name="other.png")["extras"]["filename"] == "other.png"
@@ -256,7 +214,7 @@ def test_image_size_is_as_displayed_after_exif_orientation() -> None:
 
 def test_image_detail_must_be_auto_low_or_high() -> None:
     with pytest.raises(ValueError, match=r"detail must be 'auto', 'low', 'high' or None, not 'medium'"):
-        image_part(png(), detail="medium")  # type: ignore[arg-type]
+        image_part(image_bytes(), detail="medium")  # type: ignore[arg-type]
 
 
 # --- audio_part: sources ---------------------------------------------------------------------------------------------
@@ -264,7 +222,7 @@ def test_image_detail_must_be_auto_low_or_high() -> None:
 
 @pytest.mark.parametrize("as_path", [str, Path])
 def test_audio_path_is_detected_by_its_bytes_not_its_name(tmp_path: Path, as_path: Any) -> None:
-    data = wav(2)
+    data = wav_bytes(2, 8000)
     block = audio_part(as_path(write(tmp_path / "clip.mp3", data)))
     expected_extras = {"filename": "clip.mp3", "size_bytes": len(data), **WAV_2S}
     assert block == {"type": "audio", "base64": b64(data), "mime_type": "audio/wav", "extras": expected_extras}
@@ -272,7 +230,7 @@ def test_audio_path_is_detected_by_its_bytes_not_its_name(tmp_path: Path, as_pat
 
 @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
 def test_audio_from_bytes_like(wrap: Any) -> None:
-    data = encoded(2, "mp3", "libmp3lame")
+    data = encoded_audio(2, "mp3", "libmp3lame")
     block = audio_part(wrap(data), name="note.mp3")
     assert (block["type"], block["mime_type"], unb64(block)) == ("audio", "audio/mpeg", data)
     assert block["extras"] == {
@@ -282,7 +240,7 @@ def test_audio_from_bytes_like(wrap: Any) -> None:
 
 
 def test_audio_from_a_file_object_is_described_as_it_is_not_converted(tmp_path: Path) -> None:
-    data = encoded(3, "flac", "flac")
+    data = encoded_audio(3, "flac", "flac")
     with write(tmp_path / "memo.flac", data).open("rb") as file:
         block = audio_part(file)
     assert block == {
@@ -298,7 +256,7 @@ def test_audio_url_is_kept_and_never_fetched() -> None:
 
 
 def test_audio_data_url_round_trips_and_the_bytes_win_over_the_declared_type() -> None:
-    data = wav(2)
+    data = wav_bytes(2, 8000)
     assert audio_part(data_url(data, "audio/wav")) == {
         "type": "audio", "base64": b64(data), "mime_type": "audio/wav", "extras": {"size_bytes": len(data), **WAV_2S}
     }  # fmt: skip
@@ -309,7 +267,7 @@ def test_audio_part_refuses_an_image() -> None:
     with pytest.raises(MediaSourceError, match=r"a PIL image is not audio\. Fix: pass it to image_part instead"):
         audio_part(Image.new("RGB", (2, 2)))
     with pytest.raises(MediaDecodeError, match=r"^chart\.png: PyAV found no audio stream"):
-        audio_part(png(), name="chart.png")
+        audio_part(image_bytes(), name="chart.png")
 
 
 # --- bad sources: what, where, fix -----------------------------------------------------------------------------------
@@ -368,7 +326,7 @@ def test_symlink_loop(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_permission_denied(tmp_path: Path) -> None:
-    path = write(tmp_path / "secret.png", png())
+    path = write(tmp_path / "secret.png", image_bytes())
     path.chmod(0)
     try:
         with pytest.raises(MediaSourceError, match=r"secret\.png: permission denied\. Fix: make the file readable"):
@@ -379,7 +337,7 @@ def test_permission_denied(tmp_path: Path) -> None:
 
 def test_permission_denied_reported_by_the_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The chmod test above cannot fail as root; this one makes open() refuse as it would for another user.
-    path = write(tmp_path / "secret.png", png())
+    path = write(tmp_path / "secret.png", image_bytes())
 
     def refuse(file: object, mode: str = "r") -> Any:
         raise PermissionError(13, "Permission denied", str(file))
@@ -402,7 +360,7 @@ def test_other_os_errors_are_source_errors(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_png_named_jpg_is_not_an_error(tmp_path: Path) -> None:
-    assert image_part(write(tmp_path / "photo.jpg", png()))["mime_type"] == "image/png"
+    assert image_part(write(tmp_path / "photo.jpg", image_bytes()))["mime_type"] == "image/png"
 
 
 def test_truncated_jpeg(tmp_path: Path) -> None:
@@ -473,14 +431,14 @@ def test_file_url(url: str) -> None:
 
 
 def test_a_colon_in_a_file_name_is_still_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = png()
+    data = image_bytes()
     write(tmp_path / "notes:v2.png", data)
     monkeypatch.chdir(tmp_path)
     assert image_part("notes:v2.png")["extras"]["filename"] == "notes:v2.png"
 
 
 def test_text_mode_file(tmp_path: Path) -> None:
-    path = write(tmp_path / "photo.png", png())
+    path = write(tmp_path / "photo.png", image_bytes())
     with path.open() as file, pytest.raises(MediaSourceError) as caught:
         image_part(file)  # type: ignore[arg-type]
     assert str(caught.value) == f"{path}: the file is open in text mode. Fix: open it in binary mode ('rb')."
@@ -499,7 +457,7 @@ def test_file_object_returning_text() -> None:
 
 
 def test_closed_file(tmp_path: Path) -> None:
-    with write(tmp_path / "photo.png", png()).open("rb") as file:
+    with write(tmp_path / "photo.png", image_bytes()).open("rb") as file:
         pass
     with pytest.raises(
         MediaSourceError, match=r"photo\.png: the file cannot be read \(.*closed file\)\. Fix: pass an open file\.$"
@@ -544,7 +502,7 @@ def _no_reads(real_open: Any) -> Any:
 @pytest.mark.parametrize("make", ["bytes", "file object"])
 def test_large_bytes_and_file_objects_are_refused_too(monkeypatch: pytest.MonkeyPatch, make: str) -> None:
     monkeypatch.setattr(parts, "_MAX_PART_BYTES", 100)
-    data = png()
+    data = image_bytes()
     size = f"{len(data):,} bytes" if make == "bytes" else "over 100 bytes"  # a file is read up to the limit only
     with pytest.raises(MediaValidationError) as caught:
         audio_part(data if make == "bytes" else io.BytesIO(data))
@@ -556,9 +514,11 @@ def test_large_bytes_and_file_objects_are_refused_too(monkeypatch: pytest.Monkey
 
 @pytest.mark.usefixtures("no_pillow")
 def test_without_pillow_the_type_comes_from_the_file_name(tmp_path: Path) -> None:
-    data = png()
+    data = image_bytes()
     assert image_part(write(tmp_path / "chart.png", data), detail="low") == image_block(
-        data, "image/png", filename="chart.png", size_bytes=len(data), detail="low", inspected=False
+        data,
+        "image/png",
+        extras={"filename": "chart.png", "size_bytes": len(data), "detail": "low", "inspected": False},
     )
 
 
@@ -566,7 +526,7 @@ def test_without_pillow_the_type_comes_from_the_file_name(tmp_path: Path) -> Non
 def test_without_pillow_a_data_url_keeps_its_declared_type() -> None:
     data = jpeg()
     assert image_part(data_url(data, "image/jpeg")) == image_block(
-        data, "image/jpeg", size_bytes=len(data), inspected=False
+        data, "image/jpeg", extras={"size_bytes": len(data), "inspected": False}
     )
 
 
@@ -586,7 +546,7 @@ def test_without_pillow_urls_still_pass() -> None:
 @pytest.mark.usefixtures("no_pillow")
 @pytest.mark.parametrize(("name", "source"), [(None, "bytes"), ("blob.bin", "bytes"), ("notes.txt", "path")])
 def test_without_pillow_an_unknown_type_names_the_extra(tmp_path: Path, name: str | None, source: str) -> None:
-    data = png()
+    data = image_bytes()
     with pytest.raises(MediaExtraRequiredError) as caught:
         image_part(data if source == "bytes" else write(tmp_path / str(name), data), name=name)
     assert "inspecting an image needs Pillow, which is not installed, and without it the image's type is not known" in (
@@ -598,12 +558,12 @@ def test_without_pillow_an_unknown_type_names_the_extra(tmp_path: Path, name: st
 @pytest.mark.usefixtures("no_pillow")
 def test_without_pillow_a_data_url_of_another_kind_names_the_extra() -> None:
     with pytest.raises(MediaExtraRequiredError, match=r"no image MIME type or file extension"):
-        image_part(data_url(wav(1), "audio/wav"))
+        image_part(data_url(wav_bytes(1, 8000), "audio/wav"))
 
 
 @pytest.mark.usefixtures("no_pyav")
 def test_without_pyav_wav_is_still_inspected(tmp_path: Path) -> None:
-    data = wav(2)
+    data = wav_bytes(2, 8000)
     assert audio_part(write(tmp_path / "clip.mp3", data)) == {
         "type": "audio", "base64": b64(data), "mime_type": "audio/wav",
         "extras": {"filename": "clip.mp3", "size_bytes": len(data), **WAV_2S},
@@ -612,7 +572,7 @@ def test_without_pyav_wav_is_still_inspected(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_pyav")
 def test_without_pyav_other_audio_is_typed_by_its_name_or_declared_type(tmp_path: Path) -> None:
-    data = encoded(1, "mp3", "libmp3lame")
+    data = encoded_audio(1, "mp3", "libmp3lame")
     assert audio_part(write(tmp_path / "note.mp3", data)) == {
         "type": "audio", "base64": b64(data), "mime_type": "audio/mpeg",
         "extras": {"filename": "note.mp3", "size_bytes": len(data), "inspected": False},
@@ -623,7 +583,7 @@ def test_without_pyav_other_audio_is_typed_by_its_name_or_declared_type(tmp_path
 @pytest.mark.usefixtures("no_pyav")
 def test_without_pyav_unknown_audio_names_the_extra() -> None:
     with pytest.raises(MediaExtraRequiredError) as caught:
-        audio_part(encoded(1, "flac", "flac"))
+        audio_part(encoded_audio(1, "flac", "flac"))
     assert str(caught.value).startswith("without PyAV only PCM WAV can be read")
     assert str(caught.value).endswith(f"Fix: install the media extra: {MEDIA_EXTRA_INSTALL}.")
 
@@ -632,7 +592,7 @@ def test_without_pyav_unknown_audio_names_the_extra() -> None:
 
 
 def test_split_a_65_second_wav_into_30_second_parts(tmp_path: Path) -> None:
-    blocks = list(split_audio(write(tmp_path / "call.wav", wav(65)), max_seconds=30))
+    blocks = list(split_audio(write(tmp_path / "call.wav", wav_bytes(65, 8000)), max_seconds=30))
     spans = [(0.0, 30.0), (30.0, 60.0), (60.0, 65.0)]
     assert len(blocks) == 3
     for index, (block, (start, end)) in enumerate(zip(blocks, spans, strict=True)):
@@ -647,7 +607,7 @@ def test_split_a_65_second_wav_into_30_second_parts(tmp_path: Path) -> None:
 
 
 def test_split_a_flac_gives_mp3_parts() -> None:
-    blocks = list(split_audio(encoded(5, "flac", "flac"), max_seconds=2, name="memo.flac"))
+    blocks = list(split_audio(encoded_audio(5, "flac", "flac"), max_seconds=2, name="memo.flac"))
     assert [(b["mime_type"], b["extras"]["start_s"], b["extras"]["end_s"]) for b in blocks] == [
         ("audio/mpeg", 0.0, 2.0), ("audio/mpeg", 2.0, 4.0), ("audio/mpeg", 4.0, 5.0)
     ]  # fmt: skip
@@ -659,7 +619,7 @@ def test_split_a_flac_gives_mp3_parts() -> None:
 
 
 def test_split_by_bytes_keeps_every_part_within_the_limit() -> None:
-    blocks = list(split_audio(io.BytesIO(wav(10)), max_bytes=40_044))  # 44-byte header + 2.5 s
+    blocks = list(split_audio(io.BytesIO(wav_bytes(10, 8000)), max_bytes=40_044))  # 44-byte header + 2.5 s
     assert [b["extras"]["end_s"] for b in blocks] == [2.5, 5.0, 7.5, 10.0]
     assert all(b["extras"]["size_bytes"] == len(unb64(b)) <= 40_044 for b in blocks)
 
@@ -679,7 +639,7 @@ def test_split_parts_come_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
         return segments()
 
     monkeypatch.setattr(_audio, "split_audio_bytes", fake_split)
-    blocks = split_audio(wav(1), max_seconds=1, name="long.wav")
+    blocks = split_audio(wav_bytes(1, 8000), max_seconds=1, name="long.wav")
     assert calls == [{"max_seconds": 1, "max_bytes": None, "name": "long.wav"}]
     assert made == []
     first = next(blocks)
@@ -699,7 +659,7 @@ def test_split_parts_come_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_split_limits_are_checked_at_call_time(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        split_audio(wav(1), **kwargs)  # no next(): the error comes before any part is asked for
+        split_audio(wav_bytes(1, 8000), **kwargs)  # no next(): the error comes before any part is asked for
 
 
 def test_split_a_url_is_refused() -> None:
@@ -713,7 +673,7 @@ def test_split_a_url_is_refused() -> None:
 
 @pytest.mark.usefixtures("no_pyav")
 def test_split_wav_without_pyav() -> None:
-    blocks = list(split_audio(wav(5), max_seconds=2))
+    blocks = list(split_audio(wav_bytes(5, 8000), max_seconds=2))
     assert [(b["mime_type"], b["extras"]["end_s"]) for b in blocks] == [
         ("audio/wav", 2.0), ("audio/wav", 4.0), ("audio/wav", 5.0)
     ]  # fmt: skip
@@ -721,7 +681,7 @@ def test_split_wav_without_pyav() -> None:
 
 @pytest.mark.usefixtures("no_pyav")
 def test_split_other_audio_without_pyav_names_the_extra() -> None:
-    parts_of_flac = split_audio(encoded(2, "flac", "flac"), max_seconds=1)
+    parts_of_flac = split_audio(encoded_audio(2, "flac", "flac"), max_seconds=1)
     with pytest.raises(MediaExtraRequiredError, match=r"install the media extra"):
         next(parts_of_flac)
 
@@ -730,7 +690,7 @@ def test_split_other_audio_without_pyav_names_the_extra() -> None:
 
 
 def test_image_block_goes_straight_into_a_human_message_and_the_parser(tmp_path: Path) -> None:
-    data = png()
+    data = image_bytes()
     block = image_part(write(tmp_path / "photo.jpg", data), detail="low")
     message = HumanMessage(content=[{"type": "text", "text": "hi"}, block])
     [parsed] = parse_messages([message])
@@ -743,7 +703,7 @@ def test_image_block_goes_straight_into_a_human_message_and_the_parser(tmp_path:
 
 
 def test_audio_and_url_blocks_parse_too(tmp_path: Path) -> None:
-    audio = audio_part(write(tmp_path / "clip.wav", wav(1)))
+    audio = audio_part(write(tmp_path / "clip.wav", wav_bytes(1, 8000)))
     url = image_part("https://example.com/cat.jpg", detail="high")
     [parsed] = parse_messages([HumanMessage(content=[audio, url])])
     first, second = parsed.parts

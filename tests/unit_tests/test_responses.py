@@ -7,16 +7,12 @@ from typing import Any
 from langchain_core.messages import AIMessageChunk
 
 from langchain_azure_multimodal._responses import StreamState, to_ai_message, to_ai_message_chunk, usage_metadata
-from tests.support.chat import completion as scripted
-
-
-def completion(message: dict[str, Any], finish_reason: str = "stop", **extra: Any) -> dict[str, Any]:
-    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-    return scripted(message, finish_reason, id="chatcmpl-1", model="gpt-4o", usage=usage, **extra)
+from tests.support.chat import completion
 
 
 def test_text_usage_and_metadata() -> None:
-    message = to_ai_message(completion({"content": "Hello"}))
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    message = to_ai_message(completion({"content": "Hello"}, id="chatcmpl-1", model="gpt-4o", usage=usage))
     assert message.content == "Hello"
     assert message.id == "chatcmpl-1"
     assert message.usage_metadata == {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}

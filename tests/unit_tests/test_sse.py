@@ -13,6 +13,7 @@ from azure.core.exceptions import AzureError, HttpResponseError
 
 from langchain_azure_multimodal._azure.sse import aread_events, read_events
 from langchain_azure_multimodal.errors import StreamError
+from tests.support.http import streamed_text
 
 
 def _chunk(content: str, **extra: Any) -> dict[str, Any]:
@@ -81,10 +82,6 @@ class FakeAsyncResponse:
         self._sync.close()
 
 
-def _text(events: Iterable[dict[str, Any]]) -> str:
-    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e["choices"])
-
-
 def _splits(data: bytes) -> Iterator[list[bytes]]:
     yield [data]
     yield [data[i : i + 1] for i in range(len(data))]
@@ -100,7 +97,7 @@ def test_messy_stream_split_at_every_position() -> None:
     for chunks in _splits(MESSY_STREAM):
         response = FakeResponse(chunks)
         events = list(read_events(response))
-        assert _text(events) == EXPECTED, chunks
+        assert streamed_text(events) == EXPECTED, chunks
         assert events[-1]["usage"]["total_tokens"] == 5 and not events[-1]["choices"]
         assert response.closed  # closed at [DONE]; the event after it is never read as an update
 
@@ -109,19 +106,19 @@ async def test_messy_stream_async() -> None:
     for chunks in [[MESSY_STREAM], [MESSY_STREAM[i : i + 7] for i in range(0, len(MESSY_STREAM), 7)]]:
         response = FakeAsyncResponse(chunks)
         events = await _alist(response)
-        assert _text(events) == EXPECTED and events[-1]["usage"]["total_tokens"] == 5
+        assert streamed_text(events) == EXPECTED and events[-1]["usage"]["total_tokens"] == 5
         assert response.closed
 
 
 def test_multi_line_data_is_joined_with_newlines() -> None:
     event = b'data: {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",\ndata:\n'
     event += b'data: "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": null}]}\n\n'
-    assert _text(read_events(FakeResponse([event]))) == "ok"
+    assert streamed_text(read_events(FakeResponse([event]))) == "ok"
 
 
 def test_an_unfinished_event_at_the_end_is_dropped() -> None:
     stream = _data(_chunk("kept")) + _data(_chunk("cut")).rstrip(b"\n")
-    assert _text(read_events(FakeResponse([stream]))) == "kept"
+    assert streamed_text(read_events(FakeResponse([stream]))) == "kept"
 
 
 def test_events_with_neither_choices_nor_usage_are_skipped() -> None:
