@@ -29,7 +29,7 @@ from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profi
 if TYPE_CHECKING:
     from langchain_core.prompt_values import PromptValue
 
-    from . import _tool_binding as _tools
+    from . import _tool_binding
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
@@ -268,9 +268,9 @@ class ChatAzureMultimodal(BaseChatModel):
             ),
         ).total
         if tools:
-            from . import _tool_binding as _tools
+            from . import _tool_binding
 
-            tokens += text_tokens(json.dumps(_tools.format_tools(tools)))
+            tokens += text_tokens(json.dumps(_tool_binding.format_tools(tools)))
         return tokens
 
     def get_model_info(self) -> dict[str, Any]:
@@ -415,7 +415,7 @@ class ChatAzureMultimodal(BaseChatModel):
 
     def bind_tools(
         self,
-        tools: Sequence[_tools.ToolLike],
+        tools: Sequence[_tool_binding.ToolLike],
         *,
         tool_choice: str | bool | dict[str, Any] | None = None,
         strict: bool | None = None,
@@ -426,11 +426,11 @@ class ChatAzureMultimodal(BaseChatModel):
         ``tool_choice`` takes ``auto``, ``none``, ``any`` (sent as ``required``), ``required``, a tool name, or a
         wire-format dict.
         """
-        from . import _tool_binding as _tools  # output parsers and schema tools: imported when tools are first bound
+        from . import _tool_binding  # output parsers and schema tools: imported when tools are first bound
 
-        formatted = _tools.format_tools(tools, strict=strict)
+        formatted = _tool_binding.format_tools(tools, strict=strict)
         names = [tool["function"]["name"] for tool in formatted]
-        choice = _tools.format_tool_choice(tool_choice, names)
+        choice = _tool_binding.format_tool_choice(tool_choice, names)
         if choice is not None:
             kwargs["tool_choice"] = choice
         if "parallel_tool_calls" in kwargs:  # not in the Azure AI API: an extra parameter the model may honour
@@ -444,7 +444,7 @@ class ChatAzureMultimodal(BaseChatModel):
         self,
         schema: dict[str, Any] | type | None = None,
         *,
-        method: _tools.StructuredMethod = "json_schema",
+        method: _tool_binding.StructuredMethod = "json_schema",
         include_raw: bool = False,
         strict: bool | None = None,
         **kwargs: Any,
@@ -454,11 +454,11 @@ class ChatAzureMultimodal(BaseChatModel):
         ``method`` is ``json_schema`` (``response_format`` with the schema; the default), ``json_mode``
         (``response_format`` ``json_object``) or ``function_calling`` (a forced tool call).
         """
-        from . import _tool_binding as _tools
+        from . import _tool_binding
 
         if kwargs:
             raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(kwargs))}")
-        return _tools.structured_output(
+        return _tool_binding.structured_output(
             self.bind, self.bind_tools, schema, method=method, include_raw=include_raw, strict=strict
         )
 
