@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
 from ._azure.credentials import Credential
+from ._azure.interface import Wire
 from ._azure.types import AzureKeyCredential
 from ._azure.wire import ChatWire
 from ._messages import ImageDetail, parse_messages, to_wire_messages
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from . import _tool_binding
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
+_PIPELINE_FIELDS = frozenset({"credential", "client_kwargs", "max_retries", "timeout"})
 _GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
 
 
@@ -94,6 +96,12 @@ class ChatAzureMultimodal(BaseChatModel):
     """``detail`` for images whose block does not set one."""
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments handed to the SDK clients (transport, logging, policies...)."""
+    wire: Wire | None = Field(default=None, exclude=True, repr=False)
+    """What requests go through instead of the Azure SDK's pipeline: an object with the methods of
+    :class:`~langchain_azure_multimodal._azure.interface.Wire`, such as
+    :class:`~langchain_azure_multimodal.testing.MockWire` in tests. It gets the request body every check has passed;
+    ``credential``, ``client_kwargs``, ``max_retries`` and ``timeout`` belong to the SDK's pipeline and are refused
+    beside it."""
     credential_scopes: list[str] | None = None
     """Overrides the Entra scopes of the endpoint kind."""
     endpoint_kind: EndpointKind | None = None
@@ -110,7 +118,7 @@ class ChatAzureMultimodal(BaseChatModel):
 
     _settings: EndpointSettings = PrivateAttr()
     _info_profile: ModelProfile | None = PrivateAttr(default=None)
-    _wire: ChatWire | None = PrivateAttr(default=None)
+    _wire: Wire | None = PrivateAttr(default=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:
@@ -158,6 +166,11 @@ class ChatAzureMultimodal(BaseChatModel):
                 "none by default: pass credential_scopes=[...] (e.g. 'https://cognitiveservices.azure.com/.default') "
                 "or use a key"
             )
+        if self.wire is not None and (pipeline := _PIPELINE_FIELDS & self.model_fields_set):
+            raise ValueError(
+                f"{', '.join(sorted(pipeline))} configure the Azure SDK's pipeline, which wire= replaces: pass them "
+                "to the wire you give (or drop wire=)"
+            )
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {self.max_retries}")
         if self.timeout is not None and not self.timeout > 0:
@@ -202,16 +215,20 @@ class ChatAzureMultimodal(BaseChatModel):
 
     # ------------------------------------------------------------------------------------------ the wire
 
-    def _chat_wire(self) -> ChatWire:
-        """What every request goes through, made on first use from the endpoint, credential, ``max_retries``,
-        ``timeout`` and ``client_kwargs``; it makes the SDK clients, also on first use."""
+    def _chat_wire(self) -> Wire:
+        """What every request goes through: ``wire=``, else a :class:`ChatWire` made on first use from the endpoint,
+        credential, ``max_retries``, ``timeout`` and ``client_kwargs`` (it makes the SDK clients, also on first use)."""
         if self._wire is None:
-            self._wire = ChatWire(
-                self._settings,
-                self.credential,
-                max_retries=self.max_retries,
-                timeout=self.timeout,
-                client_kwargs=self.client_kwargs,
+            self._wire = (
+                self.wire
+                if self.wire is not None
+                else ChatWire(
+                    self._settings,
+                    self.credential,
+                    max_retries=self.max_retries,
+                    timeout=self.timeout,
+                    client_kwargs=self.client_kwargs,
+                )
             )
         return self._wire
 

@@ -43,6 +43,7 @@ from langchain_azure_multimodal.errors import (
     UnsupportedContentError,
 )
 from langchain_azure_multimodal.estimates import estimate_cost
+from langchain_azure_multimodal.testing import MockWire, completion
 from tests.conftest import API_KEY
 from tests.support.chat import audio_block, image_block, model_on, user_turn
 from tests.support.media import b64, data_url, encoded_audio, image_bytes, wav_bytes
@@ -996,8 +997,9 @@ _contents = (
     | _scalars
     | _blocks
 )
+_RECORDED = MockWire(lambda call: completion())
 _PURE_MODELS = {
-    name: ChatAzureMultimodal(endpoint="http://127.0.0.1:9/models", api_key=API_KEY, model=name)
+    name: ChatAzureMultimodal(endpoint="http://127.0.0.1:9/models", wire=_RECORDED, model=name)
     for name in (PHI4, GPT4O, PHI3V, MISTRAL, GPT4O_AUDIO)
 }
 
@@ -1017,10 +1019,12 @@ def test_any_content_raises_only_the_documented_errors(
     except ValidationError:  # pydantic refuses it at construction: documented; the pipeline must still cope
         message = HumanMessage.model_construct(content=content)
     messages: list[BaseMessage] = [SystemMessage("Be brief."), message] if with_system else [message]
+    sent = len(_RECORDED.calls)
     try:
-        body, _ = _PURE_MODELS[model_name]._request(messages, None, stream=False, normalize_media=normalize)
+        _PURE_MODELS[model_name].invoke(messages, normalize_media=normalize)
     except (MediaError, UnsupportedContentError) as error:
         event(type(error).__name__)
+        assert len(_RECORDED.calls) == sent  # refused before the wire
         return
     event("sent")
-    assert body["messages"]  # what is not refused is a request
+    assert _RECORDED.calls[-1].body["messages"]  # what is not refused is a request

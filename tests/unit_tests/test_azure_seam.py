@@ -70,6 +70,8 @@ def test_the_seam_imports_only_public_azure_modules() -> None:
         "langchain_azure_multimodal.endpoints",
         "langchain_azure_multimodal._messages",
         "langchain_azure_multimodal._responses",
+        "langchain_azure_multimodal._azure.interface",
+        "langchain_azure_multimodal.testing",
     ],
 )
 def test_plain_json_parts_load_no_azure(module: str) -> None:

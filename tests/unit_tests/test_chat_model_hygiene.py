@@ -20,6 +20,7 @@ from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal._azure.credentials import sdk_credential
 from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, COGNITIVE_SERVICES_SCOPE
 from langchain_azure_multimodal.errors import EndpointError, UnsupportedContentError
+from langchain_azure_multimodal.testing import MockWire, completion
 
 # Short enough to be shown whole if an error ever prints the constructor's arguments (pydantic cuts long ones).
 KEY = "s3cr3t-K9"
@@ -217,10 +218,13 @@ def test_identifying_params_keep_zero_values() -> None:
 
 
 def test_zero_values_go_into_the_request_body() -> None:
-    model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o", api_key=KEY, temperature=0, seed=0, top_p=0)
-    body, headers = model._request([HumanMessage("Hi")], None, stream=False, presence_penalty=0, frequency_penalty=0)
+    wire = MockWire(lambda call: completion())
+    model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o", wire=wire, temperature=0, seed=0, top_p=0)
+    model.invoke([HumanMessage("Hi")], presence_penalty=0, frequency_penalty=0)
+    ((kind, body, headers),) = [(call.kind, call.body, call.headers) for call in wire.calls]
+    assert kind == "complete"
     assert body == {
-        "messages": body["messages"],
+        "messages": [{"role": "user", "content": "Hi"}],
         "temperature": 0,
         "top_p": 0,
         "seed": 0,
@@ -293,19 +297,22 @@ def test_audio_on_an_old_azure_openai_api_version_is_refused_before_the_network(
 
     audio = {"type": "audio", "base64": b64(wav_bytes(0.2)), "mime_type": "audio/wav"}
     message = HumanMessage([{"type": "text", "text": "Listen"}, audio])
-    old = ChatAzureMultimodal(endpoint=AOAI, api_key=KEY, api_version="2024-10-21")
+    wire = MockWire(lambda call: completion())
+    old = ChatAzureMultimodal(endpoint=AOAI, wire=wire, api_version="2024-10-21")
     with pytest.raises(UnsupportedContentError) as caught:
-        old._request([message], None, stream=False)
+        old.invoke([message])
     assert "api_version='2024-10-21'" in str(caught.value)
     assert "messages[0].content[1]" in str(caught.value)
     with pytest.raises(UnsupportedContentError):
-        old.invoke([message])
+        asyncio.run(old.ainvoke([message]))
+    assert wire.calls == []
     # The default version, a newer one, and other endpoint kinds are not refused.
     for model in (
-        ChatAzureMultimodal(endpoint=AOAI, api_key=KEY),
-        ChatAzureMultimodal(endpoint=AOAI, api_key=KEY, api_version="2025-04-01-preview"),
-        ChatAzureMultimodal(endpoint=V1, api_key=KEY, model="gpt-4o-audio-preview"),
-        ChatAzureMultimodal(endpoint=FOUNDRY, api_key=KEY, api_version="2024-05-01-preview"),
+        ChatAzureMultimodal(endpoint=AOAI, wire=wire),
+        ChatAzureMultimodal(endpoint=AOAI, wire=wire, api_version="2025-04-01-preview"),
+        ChatAzureMultimodal(endpoint=V1, wire=wire, model="gpt-4o-audio-preview"),
+        ChatAzureMultimodal(endpoint=FOUNDRY, wire=wire, api_version="2024-05-01-preview"),
     ):
-        body, _ = model._request([message], None, stream=False)
-        assert body["messages"][0]["content"][1]["type"] == "input_audio"
+        model.invoke([message])
+        assert wire.calls[-1].body["messages"][0]["content"][1]["type"] == "input_audio"
+    assert [call.kind for call in wire.calls].count("complete") == 4
