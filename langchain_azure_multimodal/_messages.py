@@ -3,8 +3,8 @@
 Data walks one way::
 
     LangChain message / content block
-        --parse_messages-->  ParsedMessage (role, text, ordered text and MediaPart parts)
-        --media_parts-->     checked against the model profile by the chat model (not here)
+        --parse_messages-->  ParsedMessage (role, text, and its content: ordered text and ParsedMedia)
+        --parsed_media-->     checked against the model profile by the chat model (not here)
         --to_wire_messages--> the request's ``messages`` as wire JSON (plain dicts)
 
 Every block form a caller may hold is accepted: OpenAI Chat Completions (``image_url``, ``input_audio``), LangChain
@@ -70,7 +70,7 @@ class BlockLocation:
 
 
 @dataclass(frozen=True)
-class MediaPart:
+class ParsedMedia:
     """One image or audio input, normalised from any LangChain block form."""
 
     kind: Literal["image", "audio"]
@@ -92,13 +92,13 @@ class ParsedMessage:
     """A LangChain message in wire terms, before media checks.
 
     ``index`` is the message's position in the input list; the user message that carries the media of a run of
-    ToolMessages has the index of the first of them. ``parts`` is set for a user message whose content was a list.
+    ToolMessages has the index of the first of them. ``content`` is set for a user message whose content was a list.
     """
 
     role: str
     index: int
     text: str
-    parts: tuple[str | MediaPart, ...] = ()
+    content: tuple[str | ParsedMedia, ...] = ()
     tool_calls: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     tool_call_id: str | None = None
 
@@ -181,7 +181,7 @@ def _detail(block: dict[str, Any], loc: BlockLocation) -> ImageDetail | None:
     return None
 
 
-def _media(block: dict[str, Any], loc: BlockLocation, default_detail: ImageDetail | None) -> MediaPart:
+def _media(block: dict[str, Any], loc: BlockLocation, default_detail: ImageDetail | None) -> ParsedMedia:
     kind: Literal["image", "audio"] = "image" if block["type"] in ("image", "image_url") else "audio"
     url, data, raw_mime = _source(block, loc, kind)
     if raw_mime is not None and not isinstance(raw_mime, str):
@@ -203,10 +203,10 @@ def _media(block: dict[str, Any], loc: BlockLocation, default_detail: ImageDetai
         if isinstance(block.get(key), dict):
             extras.update(block[key])
     detail = (_detail(block, loc) or default_detail) if kind == "image" else None
-    return MediaPart(kind, loc, url=url, data=data, mime_type=mime, detail=detail, extras=extras)
+    return ParsedMedia(kind, loc, url=url, data=data, mime_type=mime, detail=detail, extras=extras)
 
 
-def _parse_block(block: object, loc: BlockLocation, default_detail: ImageDetail | None) -> str | MediaPart:
+def _parse_block(block: object, loc: BlockLocation, default_detail: ImageDetail | None) -> str | ParsedMedia:
     """A text string or a media part for one content block, whatever its form."""
     if isinstance(block, str):
         return block
@@ -235,7 +235,7 @@ def _blocks(content: object, index: int) -> list[tuple[BlockLocation, object]]:
     raise _fail(loc, type(content).__name__, "content must be a string or a list of blocks", f"Use {_BLOCK_FORMS}.")
 
 
-def _joined(parts: Sequence[str | MediaPart]) -> str:
+def _joined(parts: Sequence[str | ParsedMedia]) -> str:
     return "\n".join(part for part in parts if isinstance(part, str))
 
 
@@ -247,7 +247,7 @@ def _user(index: int, content: object, default_detail: ImageDetail | None) -> Pa
 
 
 def _text_only(role: str, index: int, content: object) -> ParsedMessage:
-    texts: list[str | MediaPart] = []
+    texts: list[str | ParsedMedia] = []
     for loc, block in _blocks(content, index):
         if isinstance(block, dict) and block.get("type") in _MEDIA_TYPES:
             fix = "Move them to a HumanMessage (the service takes media in user messages only)."
@@ -265,7 +265,7 @@ def _json(value: object, loc: BlockLocation, what: str, where: str = "") -> str:
 
 
 def _assistant(message: lc.BaseMessage, index: int) -> ParsedMessage:
-    texts: list[str | MediaPart] = []
+    texts: list[str | ParsedMedia] = []
     for loc, block in _blocks(message.content, index):
         # Only text has a field on the wire; reasoning, provider tool_use and generated media are dropped.
         if not isinstance(block, dict) or block.get("type") == "text":
@@ -290,16 +290,16 @@ def _is_block(value: object) -> bool:
     return isinstance(value, str) or (isinstance(value, dict) and "type" in value)
 
 
-def _tool(message: lc.ToolMessage, index: int, detail: ImageDetail | None) -> tuple[ParsedMessage, list[MediaPart]]:
+def _tool(message: lc.ToolMessage, index: int, detail: ImageDetail | None) -> tuple[ParsedMessage, list[ParsedMedia]]:
     content: object = message.content
     texts: list[str] = []
-    media: list[MediaPart] = []
+    media: list[ParsedMedia] = []
     if isinstance(content, list) and content and not any(_is_block(b) for b in content):
         texts.append(_json(content, BlockLocation(index, None), "the tool result"))  # plain data, not blocks
     else:
         for loc, block in _blocks(content, index):
             part = _parse_block(block, loc, detail)
-            if isinstance(part, MediaPart):
+            if isinstance(part, ParsedMedia):
                 media.append(part)
             else:
                 texts.append(part)
@@ -349,14 +349,14 @@ def parse_messages(
     ... ], default_image_detail="low")
     >>> [(m.role, m.text) for m in parsed]
     [('system', 'Be brief.'), ('user', 'What is this?')]
-    >>> part = parsed[1].parts[1]
+    >>> part = parsed[1].content[1]
     >>> part.kind, part.mime_type, part.detail, str(part.location)
     ('image', 'image/png', 'low', 'messages[1].content[1]')
     """
     if default_image_detail is not None and default_image_detail not in IMAGE_DETAILS:
         raise ValueError(f"default_image_detail must be auto, low or high, not {default_image_detail!r}")
     parsed: list[ParsedMessage] = []
-    tool_media: list[str | MediaPart] = []  # media of the current run of ToolMessages, with a header per call
+    tool_media: list[str | ParsedMedia] = []  # media of the current run of ToolMessages, with a header per call
     run_start = 0
     for index, message in enumerate(messages):
         if not isinstance(message, lc.ToolMessage):
@@ -375,26 +375,26 @@ def parse_messages(
     return parsed
 
 
-def media_parts(parsed: Sequence[ParsedMessage]) -> list[MediaPart]:
+def parsed_media(parsed: Sequence[ParsedMessage]) -> list[ParsedMedia]:
     """Every media part, in request order, for checks against the model profile.
 
     >>> from langchain_core.messages import HumanMessage
     >>> parsed = parse_messages([HumanMessage([{"type": "image_url", "image_url": "https://example.com/a.png"}])])
-    >>> [(p.kind, p.url) for p in media_parts(parsed)]
+    >>> [(p.kind, p.url) for p in parsed_media(parsed)]
     [('image', 'https://example.com/a.png')]
     """
-    return [part for message in parsed for part in message.parts if isinstance(part, MediaPart)]
+    return [part for message in parsed for part in message.content if isinstance(part, ParsedMedia)]
 
 
-def to_content_item(part: MediaPart) -> dict[str, Any]:
+def to_content_item(part: ParsedMedia) -> dict[str, Any]:
     """The wire content item for one media part.
 
-    >>> wav = MediaPart("audio", BlockLocation(0, 1), data="UklGRg==", mime_type="audio/x-wav")
+    >>> wav = ParsedMedia("audio", BlockLocation(0, 1), data="UklGRg==", mime_type="audio/x-wav")
     >>> to_content_item(wav)
     {'type': 'input_audio', 'input_audio': {'data': 'UklGRg==', 'format': 'wav'}}
-    >>> to_content_item(MediaPart("audio", BlockLocation(0, 2), url="https://example.com/a.mp3"))
+    >>> to_content_item(ParsedMedia("audio", BlockLocation(0, 2), url="https://example.com/a.mp3"))
     {'type': 'audio_url', 'audio_url': {'url': 'https://example.com/a.mp3'}}
-    >>> to_content_item(MediaPart("image", BlockLocation(0, 3), url="https://example.com/a.png", detail="low"))
+    >>> to_content_item(ParsedMedia("image", BlockLocation(0, 3), url="https://example.com/a.png", detail="low"))
     {'type': 'image_url', 'image_url': {'url': 'https://example.com/a.png', 'detail': 'low'}}
     """
     if part.data is None and part.url is None:
@@ -416,8 +416,8 @@ def to_content_item(part: MediaPart) -> dict[str, Any]:
 
 
 def _wire_message(message: ParsedMessage) -> dict[str, Any]:
-    if message.role == "user" and message.parts:
-        items = [{"type": "text", "text": p} if isinstance(p, str) else to_content_item(p) for p in message.parts]
+    if message.role == "user" and message.content:
+        items = [{"type": "text", "text": p} if isinstance(p, str) else to_content_item(p) for p in message.content]
         return {"role": "user", "content": items}
     if message.role == "assistant":
         calls = [

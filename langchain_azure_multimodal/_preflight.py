@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ._messages import MediaPart, ParsedMessage, media_parts
+from ._messages import ParsedMedia, ParsedMessage, parsed_media
 from ._urls import base64_size, decode_base64
 from .endpoints import AOAI_MIN_AUDIO_API_VERSION, ROUTES, EndpointKind, EndpointSettings
 from .errors import MediaDecodeError, MediaError, MediaExtraRequiredError, MediaValidationError, UnsupportedContentError
@@ -53,7 +53,7 @@ class MediaOptions:
 DEFAULT_MEDIA_OPTIONS = MediaOptions()
 
 
-def where_of(part: MediaPart) -> str:
+def where_of(part: ParsedMedia) -> str:
     """``messages[i].content[j]``, with the file name when the block carries one."""
     name = part.extras.get("filename") or part.extras.get("name")
     return f"{part.location} ({name})" if name else str(part.location)
@@ -86,20 +86,20 @@ def _merge_system_text(parsed: Sequence[ParsedMessage]) -> list[ParsedMessage]:
     for position, message in enumerate(rest):
         if message.role == "user":
             text = f"{instructions}\n\n{message.text}" if message.text else instructions
-            parts = (instructions, *message.parts) if message.parts else ()
-            rest[position] = replace(message, text=text, parts=parts)
+            parts = (instructions, *message.content) if message.content else ()
+            rest[position] = replace(message, text=text, content=parts)
             return rest
     return [ParsedMessage(role="user", index=system[0].index, text=instructions), *rest]
 
 
 def _prepare_message(message: ParsedMessage, profile: ModelProfile, options: MediaOptions) -> ParsedMessage:
-    if not message.parts:
+    if not message.content:
         return message
-    parts = tuple(_prepare_part(p, profile, options) if isinstance(p, MediaPart) else p for p in message.parts)
-    return replace(message, parts=parts)
+    parts = tuple(_prepare_media(p, profile, options) if isinstance(p, ParsedMedia) else p for p in message.content)
+    return replace(message, content=parts)
 
 
-def _prepare_part(part: MediaPart, profile: ModelProfile, options: MediaOptions) -> MediaPart:
+def _prepare_media(part: ParsedMedia, profile: ModelProfile, options: MediaOptions) -> ParsedMedia:
     where = where_of(part)
     if part.kind == "image" and not profile.image_input:
         raise MediaValidationError(
@@ -134,7 +134,7 @@ def _prepare_part(part: MediaPart, profile: ModelProfile, options: MediaOptions)
         raise error.placed(where) from None
 
 
-def _decode_error(part: MediaPart, where: str) -> MediaDecodeError:
+def _decode_error(part: ParsedMedia, where: str) -> MediaDecodeError:
     return MediaDecodeError(
         f"the {part.kind}'s base64 data does not decode",
         where=where,
@@ -142,11 +142,11 @@ def _decode_error(part: MediaPart, where: str) -> MediaDecodeError:
     )
 
 
-def _empty_error(part: MediaPart, where: str) -> MediaDecodeError:
+def _empty_error(part: ParsedMedia, where: str) -> MediaDecodeError:
     return MediaDecodeError(f"the {part.kind} data is empty", where=where, fix="send the file's bytes")
 
 
-def _decode(part: MediaPart, where: str) -> bytes:
+def _decode(part: ParsedMedia, where: str) -> bytes:
     try:
         data = decode_base64(part.data or "")
     except binascii.Error:
@@ -156,7 +156,7 @@ def _decode(part: MediaPart, where: str) -> bytes:
     return data
 
 
-def _size(part: MediaPart, where: str) -> int:
+def _size(part: ParsedMedia, where: str) -> int:
     """The decoded size of the part's base64, checked as :func:`_decode` checks it, without decoding it."""
     try:
         size = base64_size(part.data or "")
@@ -167,7 +167,7 @@ def _size(part: MediaPart, where: str) -> int:
     return size
 
 
-def _check_as_is(part: MediaPart, size: int, profile: ModelProfile) -> MediaPart:
+def _check_as_is(part: ParsedMedia, size: int, profile: ModelProfile) -> ParsedMedia:
     """``normalize_media=False``: the part, unchanged, if the profile takes it as it is: the declared format and the
     byte size; for an image also the format and pixel size its header shows (with Pillow)."""
     if part.kind == "audio":
@@ -202,12 +202,12 @@ def _check_as_is(part: MediaPart, size: int, profile: ModelProfile) -> MediaPart
     return part
 
 
-def _encoded(part: MediaPart, data: bytes, mime_type: str, steps: tuple[str, ...]) -> MediaPart:
+def _encoded(part: ParsedMedia, data: bytes, mime_type: str, steps: tuple[str, ...]) -> ParsedMedia:
     extras = {**part.extras, "normalized": list(steps)} if steps else part.extras
     return replace(part, data=base64.b64encode(data).decode("ascii"), mime_type=mime_type, extras=extras)
 
 
-def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options: MediaOptions) -> MediaPart:
+def _prepare_image(part: ParsedMedia, data: bytes, profile: ModelProfile, options: MediaOptions) -> ParsedMedia:
     from . import _images
 
     try:
@@ -223,17 +223,17 @@ def _prepare_image(part: MediaPart, data: bytes, profile: ModelProfile, options:
     return part if same else replace(part, mime_type=image.mime_type)
 
 
-def _image_format(part: MediaPart) -> str | None:
+def _image_format(part: ParsedMedia) -> str | None:
     """The canonical format (``jpeg``, ``png``...) the part's MIME type declares, if the service knows it."""
     kind, _, subtype = (part.mime_type or "").partition("/")
     return IMAGE_MIME_ALIASES.get(subtype) if kind == "image" else None
 
 
-def _image_is_valid_as_is(part: MediaPart, size: int, profile: ModelProfile) -> bool:
+def _image_is_valid_as_is(part: ParsedMedia, size: int, profile: ModelProfile) -> bool:
     return _image_format(part) in profile.image_formats and size <= profile.max_image_bytes
 
 
-def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile) -> MediaPart:
+def _prepare_audio(part: ParsedMedia, data: bytes, profile: ModelProfile) -> ParsedMedia:
     from . import _audio
 
     try:
@@ -252,16 +252,16 @@ def _prepare_audio(part: MediaPart, data: bytes, profile: ModelProfile) -> Media
     return part if part.audio_format == audio.format else replace(part, mime_type=audio.mime_type)
 
 
-def _audio_is_valid_as_is(part: MediaPart, size: int, profile: ModelProfile) -> bool:
+def _audio_is_valid_as_is(part: ParsedMedia, size: int, profile: ModelProfile) -> bool:
     return part.audio_format in profile.audio_formats and size <= profile.max_audio_bytes
 
 
 def _check_image_counts(
     messages: list[ParsedMessage], profile: ModelProfile, policy: ImagePolicy
 ) -> list[ParsedMessage]:
-    images = [(m, p) for m in messages for p in m.parts if isinstance(p, MediaPart) and p.kind == "image"]
+    images = [(m, p) for m in messages for p in m.content if isinstance(p, ParsedMedia) and p.kind == "image"]
     per_turn = max(
-        (sum(1 for p in m.parts if isinstance(p, MediaPart) and p.kind == "image") for m in messages), default=0
+        (sum(1 for p in m.content if isinstance(p, ParsedMedia) and p.kind == "image") for m in messages), default=0
     )
     if len(images) <= profile.max_images_per_request and per_turn <= profile.max_images_per_turn:
         return messages
@@ -271,7 +271,10 @@ def _check_image_counts(
         _LOG.info("image_policy='keep_last': sending %s and dropping %d earlier image(s)", keep.location, dropped)
         return [
             replace(
-                m, parts=tuple(p for p in m.parts if not (isinstance(p, MediaPart) and p.kind == "image") or p is keep)
+                m,
+                content=tuple(
+                    p for p in m.content if not (isinstance(p, ParsedMedia) and p.kind == "image") or p is keep
+                ),
             )
             for m in messages
         ]
@@ -283,9 +286,9 @@ def _check_image_counts(
         crowded = next(
             m
             for m in messages
-            if sum(isinstance(p, MediaPart) and p.kind == "image" for p in m.parts) > profile.max_images_per_turn
+            if sum(isinstance(p, ParsedMedia) and p.kind == "image" for p in m.content) > profile.max_images_per_turn
         )
-        first_over = [p for p in crowded.parts if isinstance(p, MediaPart) and p.kind == "image"][
+        first_over = [p for p in crowded.content if isinstance(p, ParsedMedia) and p.kind == "image"][
             profile.max_images_per_turn
         ]
         what = f"this user turn has {per_turn} images; {profile.name} takes at most {profile.max_images_per_turn}"
@@ -301,7 +304,7 @@ def check_endpoint_takes_audio(parsed: Sequence[ParsedMessage], settings: Endpoi
     refuse it before sending."""
     if settings.supports_audio_input():
         return
-    audio = next((part for part in media_parts(parsed) if part.kind == "audio"), None)
+    audio = next((part for part in parsed_media(parsed) if part.kind == "audio"), None)
     if audio is not None:
         raise UnsupportedContentError(
             f"Unsupported content at {audio.location} (block type 'audio'): Azure OpenAI deployments take "

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
 
-from ._messages import ImageDetail, MediaPart, ParsedMessage, parse_messages, to_wire_messages
+from ._messages import ImageDetail, ParsedMedia, ParsedMessage, parse_messages, to_wire_messages
 from ._preflight import DEFAULT_MEDIA_OPTIONS, MediaOptions, prepare
 from .errors import MediaExtraRequiredError
 from .profiles import ModelProfile, prompt_text_tokens, resolve_profile
@@ -105,8 +105,8 @@ def count_tokens(parsed: Sequence[ParsedMessage], profile: ModelProfile) -> Toke
     wire = to_wire_messages(parsed)
     images = audio = 0
     for message in parsed:
-        for part in message.parts:
-            if isinstance(part, MediaPart):
+        for part in message.content:
+            if isinstance(part, ParsedMedia):
                 if part.kind == "image":
                     images += _image_tokens(part, profile)
                 else:
@@ -114,7 +114,7 @@ def count_tokens(parsed: Sequence[ParsedMessage], profile: ModelProfile) -> Toke
     return TokenEstimate(text=prompt_text_tokens(wire), images=images, audio=audio)
 
 
-def _image_tokens(part: MediaPart, profile: ModelProfile) -> int:
+def _image_tokens(part: ParsedMedia, profile: ModelProfile) -> int:
     rule = profile.image_tokens
     if part.data is None:
         return rule.tokens_for_unknown_size(part.detail)
@@ -128,7 +128,7 @@ def _image_tokens(part: MediaPart, profile: ModelProfile) -> int:
     return rule.tokens(header.width, header.height, part.detail)
 
 
-def _audio_seconds(part: MediaPart) -> float:
+def _audio_seconds(part: ParsedMedia) -> float:
     if part.data is None:
         return 0.0
     from . import _audio

@@ -23,9 +23,9 @@ from langchain_core.messages import (
 
 from langchain_azure_multimodal._messages import (
     BlockLocation,
-    MediaPart,
-    media_parts,
+    ParsedMedia,
     parse_messages,
+    parsed_media,
     to_content_item,
     to_wire_messages,
 )
@@ -62,7 +62,7 @@ def test_openai_image_url_dict_with_detail() -> None:
 
 def test_openai_data_url_is_split_into_mime_and_data() -> None:
     block = {"type": "image_url", "image_url": {"url": f"data:image/PNG;base64,{PNG}"}}
-    (part,) = media_parts(parse_messages([HumanMessage(content=[block])]))
+    (part,) = parsed_media(parse_messages([HumanMessage(content=[block])]))
     assert (part.url, part.data, part.mime_type) == (None, PNG, "image/png")
     assert item(block) == image_item(f"data:image/png;base64,{PNG}")
 
@@ -75,7 +75,7 @@ def test_v0_base64_image() -> None:
 def test_v0_url_image_with_metadata_detail() -> None:
     block = {"type": "image", "source_type": "url", "url": HTTP_PNG, "metadata": {"detail": "high", "name": "cat"}}
     assert item(block) == image_item(HTTP_PNG, "high")
-    (part,) = media_parts(parse_messages([HumanMessage(content=[block])]))
+    (part,) = parsed_media(parse_messages([HumanMessage(content=[block])]))
     assert part.extras == {"detail": "high", "name": "cat"}
 
 
@@ -92,7 +92,7 @@ def test_v1_url_image_and_v1_data_url() -> None:
 def test_v1_extras_detail_and_extras_kept() -> None:
     block = {"type": "image", "url": HTTP_PNG, "extras": {"detail": "high", "filename": "cat.png"}}
     assert item(block) == image_item(HTTP_PNG, "high")
-    (part,) = media_parts(parse_messages([HumanMessage(content=[block])]))
+    (part,) = parsed_media(parse_messages([HumanMessage(content=[block])]))
     assert part.extras == {"detail": "high", "filename": "cat.png"}
 
 
@@ -155,16 +155,16 @@ def test_audio_data_url_becomes_input_audio() -> None:
 
 def test_media_part_audio_format() -> None:
     at = BlockLocation(0, 0)
-    assert MediaPart("audio", at, data=WAV, mime_type="audio/wave").audio_format == "wav"
-    assert MediaPart("audio", at, data=WAV, mime_type="audio/ogg").audio_format is None
-    assert MediaPart("audio", at, url="https://example.com/a").audio_format is None
+    assert ParsedMedia("audio", at, data=WAV, mime_type="audio/wave").audio_format == "wav"
+    assert ParsedMedia("audio", at, data=WAV, mime_type="audio/ogg").audio_format is None
+    assert ParsedMedia("audio", at, url="https://example.com/a").audio_format is None
 
 
 def test_to_content_item_refuses_a_hand_made_part_it_cannot_send() -> None:
     with pytest.raises(UnsupportedContentError, match="wav or mp3"):
-        to_content_item(MediaPart("audio", BlockLocation(0, 0), data=WAV, mime_type="audio/ogg"))
+        to_content_item(ParsedMedia("audio", BlockLocation(0, 0), data=WAV, mime_type="audio/ogg"))
     with pytest.raises(UnsupportedContentError, match="neither url nor data"):
-        to_content_item(MediaPart("image", BlockLocation(0, 0)))
+        to_content_item(ParsedMedia("image", BlockLocation(0, 0)))
 
 
 # ------------------------------------------------------------------------------------------------ text
@@ -196,7 +196,7 @@ def test_text_and_media_keep_their_order() -> None:
     ]
     parsed = parse_messages([SystemMessage("s"), HumanMessage(content=content)])
     assert parsed[1].text == "Compare\nwith"
-    assert [str(p.location) for p in media_parts(parsed)] == ["messages[1].content[1]", "messages[1].content[3]"]
+    assert [str(p.location) for p in parsed_media(parsed)] == ["messages[1].content[1]", "messages[1].content[3]"]
     types = [i["type"] for i in wire_messages([HumanMessage(content=content)])[0]["content"]]
     assert types == ["text", "image_url", "text", "input_audio"]
 
@@ -375,7 +375,7 @@ def test_tool_message_with_an_image_is_followed_by_a_user_message() -> None:
     }
     parsed = parse_messages(messages)
     assert (parsed[3].role, parsed[3].index) == ("user", 2)
-    assert [str(p.location) for p in media_parts(parsed)] == ["messages[2].content[1]"]
+    assert [str(p.location) for p in parsed_media(parsed)] == ["messages[2].content[1]"]
 
 
 def test_two_tool_messages_with_media_answer_first_then_one_user_message() -> None:

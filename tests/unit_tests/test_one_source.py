@@ -133,11 +133,11 @@ def test_audio_formats_come_from_one_table() -> None:
 
 @pytest.mark.parametrize(("fmt", "mime"), [(f, m) for f, names in AUDIO_MIME_TYPES.items() for m in names])
 def test_the_client_names_each_audio_mime_type_by_the_table(fmt: str, mime: str) -> None:
-    part = _messages.MediaPart("audio", _messages.BlockLocation(0, 0), data="UklGRg==", mime_type=mime)
+    part = _messages.ParsedMedia("audio", _messages.BlockLocation(0, 0), data="UklGRg==", mime_type=mime)
     assert part.audio_format == fmt
     assert _messages.to_content_item(part)["input_audio"]["format"] == fmt  # type: ignore[index]
     block = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": fmt}}
-    [parsed] = _messages.media_parts(_messages.parse_messages([HumanMessage([block])]))
+    [parsed] = _messages.parsed_media(_messages.parse_messages([HumanMessage([block])]))
     assert parsed.mime_type == audio_mime_type(fmt)  # type: ignore[arg-type]
 
 

@@ -16,7 +16,7 @@ from langchain_core.messages import HumanMessage
 from PIL import Image
 
 from langchain_azure_multimodal import _audio, _images, parts
-from langchain_azure_multimodal._messages import MediaPart, parse_messages
+from langchain_azure_multimodal._messages import ParsedMedia, parse_messages
 from langchain_azure_multimodal._preflight import where_of
 from langchain_azure_multimodal.errors import (
     MEDIA_EXTRA_INSTALL,
@@ -695,8 +695,8 @@ def test_image_block_goes_straight_into_a_human_message_and_the_parser(tmp_path:
     message = HumanMessage(content=[{"type": "text", "text": "hi"}, block])
     [parsed] = parse_messages([message])
     assert parsed.text == "hi"
-    part = parsed.parts[1]
-    assert isinstance(part, MediaPart)
+    part = parsed.content[1]
+    assert isinstance(part, ParsedMedia)
     assert (part.kind, part.mime_type, part.detail, part.data) == ("image", "image/png", "low", b64(data))
     assert part.extras["filename"] == "photo.jpg"
     assert where_of(part) == "messages[0].content[1] (photo.jpg)"
@@ -706,7 +706,7 @@ def test_audio_and_url_blocks_parse_too(tmp_path: Path) -> None:
     audio = audio_part(write(tmp_path / "clip.wav", wav_bytes(1, 8000)))
     url = image_part("https://example.com/cat.jpg", detail="high")
     [parsed] = parse_messages([HumanMessage(content=[audio, url])])
-    first, second = parsed.parts
-    assert isinstance(first, MediaPart) and isinstance(second, MediaPart)
+    first, second = parsed.content
+    assert isinstance(first, ParsedMedia) and isinstance(second, ParsedMedia)
     assert (first.kind, first.audio_format, first.extras["filename"]) == ("audio", "wav", "clip.wav")
     assert (second.url, second.detail, second.data) == ("https://example.com/cat.jpg", "high", None)
