@@ -113,6 +113,11 @@ class Inputs:
                 f"{self.output}: the folder {self.output.parent} does not exist; create it, or write elsewhere"
             )
 
+    def check_paths(self) -> None:
+        """A clear error for a named path that is neither a file nor a folder (before anything starts)."""
+        for path in self.paths:
+            _check_exists(path)
+
     def check_model(self, llm: ChatAzureMultimodal, task: Task, *, where: str) -> None:
         """Refuse, before any request, a model that takes none of the task's media, or a key-only endpoint with no
         key; ``where`` names the endpoint."""
@@ -168,7 +173,7 @@ class Inputs:
                 if not any(fnmatch(path.name, pattern) for pattern in self.exclude):
                     yield path
             else:
-                raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+                _check_exists(path)
 
     def _is_own(self, resolved: Path) -> bool:
         if resolved == self.output or resolved == lock_path(self.output):
@@ -178,6 +183,11 @@ class Inputs:
             and resolved.name.startswith(self.output.name)
             and (resolved.name.endswith(_OWN_SUFFIXES))
         )
+
+
+def _check_exists(path: Path) -> None:
+    if not (path.is_dir() or path.is_file()):
+        raise FileNotFoundError(f"{path}: no such file or folder; check the path")
 
 
 def _raise(error: MediaSourceError) -> None:

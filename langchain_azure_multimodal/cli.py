@@ -17,9 +17,11 @@ import logging
 import os
 import sys
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._azure.statuses import ResponseStatuses
+from ._ingest_files import Inputs
 from ._ingest_task import Task
 from .errors import IngestRefusedError
 from .profiles import IMAGE_DETAILS, MEDIA_TYPES_BY_EXTENSION, media_kind_for_name
@@ -159,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.prompt is not None:
         args.task = dataclasses.replace(args.task, custom_prompt=args.prompt)
     try:
+        # The paths and the output are checked before the chat model loads or the emulator starts, so a mistyped
+        # command line answers at once; run_ingest checks them again for callers from Python.
+        inputs = Inputs(args.paths, media=args.task.media, glob=args.glob, exclude=args.exclude, output=Path(args.out))
+        inputs.check_output()
+        inputs.check_paths()
         return _ingest(args)
     except (OSError, ValueError, IngestRefusedError) as error:  # a missing path, a locked or foreign output, ...
         print(f"ingest: error: {error}", file=sys.stderr)

@@ -308,3 +308,4 @@ def test_bad_command_lines_say_what_is_wrong_without_a_traceback(
     assert run.returncode == 2
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(emulator.requests) == 0  # refused before any network
+    assert "ingest: using" not in run.stderr  # ... and before a chat model is made for the endpoint
