@@ -153,12 +153,15 @@ class Inputs:
         return self._walk(count_others=False)
 
     def _walk(self, *, count_others: bool) -> Iterator[Path]:
-        seen: set[Path] = set()
+        # Strings, not Paths: a Path keeps its parts as well (about 500 B against 120 B), and this set grows with
+        # every file of the run (bench/README.md, "Ingest throughput and memory").
+        seen: set[str] = set()
         for path in self._files():
             resolved = path.resolve()
-            if resolved in seen or self._is_own(resolved):
+            key = str(resolved)
+            if key in seen or self._is_own(resolved):
                 continue
-            seen.add(resolved)
+            seen.add(key)
             if media_kind_for_name(path.name) == self.media:
                 yield path
             elif count_others:

@@ -147,6 +147,10 @@ class RateLimiter:
                 f"one request of {tokens:,} tokens can never fit a limit of {self.tpm:,} tokens per "
                 f"{self.window_s:g} s; raise tpm or make the request smaller (split the audio, lower the image detail)"
             )
+        number = next(self._numbers)
+        if self.rpm is None and self.tpm is None:  # nothing to wait for, and so nothing to keep
+            self._in_flight[number] = tokens
+            return number
         async with self._turn:
             while True:
                 now = self._clock()
@@ -157,7 +161,6 @@ class RateLimiter:
                 if fits and pace_wait <= _EARLY_S:
                     for dim, cost in paces:
                         self._due[dim] = max(self._due[dim], now) + cost
-                    number = next(self._numbers)
                     self._in_flight[number] = tokens
                     return number
                 # Whoever holds the turn waits for both the window and the pace, so nobody behind it can pass.
@@ -170,6 +173,8 @@ class RateLimiter:
 
     def _end(self, number: int) -> None:
         tokens = self._in_flight.pop(number)
+        if self.rpm is None and self.tpm is None:  # an unlimited limiter keeps no log: a long run would fill it
+            return
         self._ended.append((self._clock(), tokens))
         self._ended_tokens += tokens
         self._slot_ended.set()

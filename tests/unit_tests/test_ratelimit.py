@@ -315,3 +315,24 @@ def test_admissions_keep_the_even_pace_and_their_order(
                 assert len(run) <= 1 + (w + max(0.0, burst_s - interval)) / interval + 1e-6
             if tpm is not None:
                 assert sum(run[:-1]) <= (w + burst_s) * tpm / window_s + 1e-6
+
+
+def test_an_unlimited_limiter_keeps_nothing_per_request() -> None:
+    # ingest makes one even with no --rpm/--tpm; a long run must not keep a minute of requests for nothing.
+    import tracemalloc
+
+    limiter = RateLimiter()
+
+    async def many() -> None:
+        for _ in range(50_000):
+            async with limiter.slot(tokens=10):
+                pass
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        asyncio.run(many())
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 500_000  # a log of them would hold about 4 MB
