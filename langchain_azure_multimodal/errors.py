@@ -3,6 +3,13 @@
 The media errors are ``ValueError`` subclasses raised before any network call. ``where`` names the place in the request
 (``messages[1].content[2]``) or the source (a file name), ``fix`` says what to do instead.
 
+The errors of a call that went wrong on the way are azure-core ``AzureError`` subclasses, loaded on first use:
+``MalformedResponseError`` and ``StreamError`` (an answer broken after its 200), and the network errors, each a
+subclass of the azure-core error it replaces: ``EndpointUnreachableError`` (a ``ServiceRequestError``: refused, DNS,
+no connection), ``EndpointConnectTimeoutError`` (also a ``ServiceRequestTimeoutError``), ``EndpointReadTimeoutError``
+(a ``ServiceResponseTimeoutError``), ``EndpointConnectionLostError`` (a ``ServiceResponseError``), with the bases
+``EndpointTimeoutError`` (both timeouts) and ``EndpointNetworkError`` (all of them).
+
 Example:
     >>> error = MediaValidationError("the image is 25,000,000 bytes, over the 20,971,520-byte limit",
     ...                              where="messages[0].content[1] (scan.png)", limit="20 MB per image",
@@ -17,6 +24,12 @@ import copy
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same classes, re-exported
+    from ._azure.service_errors import EndpointConnectionLostError as EndpointConnectionLostError
+    from ._azure.service_errors import EndpointConnectTimeoutError as EndpointConnectTimeoutError
+    from ._azure.service_errors import EndpointNetworkError as EndpointNetworkError
+    from ._azure.service_errors import EndpointReadTimeoutError as EndpointReadTimeoutError
+    from ._azure.service_errors import EndpointTimeoutError as EndpointTimeoutError
+    from ._azure.service_errors import EndpointUnreachableError as EndpointUnreachableError
     from ._azure.service_errors import MalformedResponseError as MalformedResponseError
     from ._azure.service_errors import StreamError as StreamError
 
@@ -143,14 +156,26 @@ class EndpointError(ValueError):
     """
 
 
-# The errors of a 200 answer that went wrong subclass azure-core's AzureError, as the SDK's own errors do, so that
-# ``except AzureError`` catches them too. They are defined in the seam and looked up here on first use, so that
-# importing this module (endpoints.py does, and through it the emulator) loads no azure-core.
-_AZURE_ERRORS = frozenset({"MalformedResponseError", "StreamError"})
+# The errors of a 200 answer that went wrong, and the network errors, subclass azure-core's AzureError, as the SDK's
+# own errors do, so that ``except AzureError`` catches them too. They are defined in the seam and looked up here on
+# first use, so that importing this module (endpoints.py does, and through it the emulator) loads no azure-core.
+_AZURE_ERRORS = frozenset(
+    {
+        "EndpointConnectTimeoutError",
+        "EndpointConnectionLostError",
+        "EndpointNetworkError",
+        "EndpointReadTimeoutError",
+        "EndpointTimeoutError",
+        "EndpointUnreachableError",
+        "MalformedResponseError",
+        "StreamError",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
-    """``MalformedResponseError`` and ``StreamError``, from :mod:`._azure.service_errors` (see above).
+    """``MalformedResponseError``, ``StreamError`` and the ``Endpoint...Error`` network errors, from
+    :mod:`._azure.service_errors` (see above).
 
     Example:
         >>> from langchain_azure_multimodal.errors import StreamError
@@ -162,3 +187,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(service_errors, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_AZURE_ERRORS})

@@ -32,7 +32,7 @@ from azure.ai.inference import ChatCompletionsClient
 
 from ..endpoints import EndpointSettings
 from .credentials import Credential, sdk_credential
-from .pipeline import client_kwargs
+from .pipeline import client_kwargs, transport_timeouts
 
 if TYPE_CHECKING:  # imported with the first async call: sync-only use never loads the aio client
     from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletionsClient
@@ -77,6 +77,11 @@ class Clients:
         self._sync: ChatCompletionsClient | None = None
         self._default_credential: Any = None  # the sync DefaultAzureCredential, kept across clients
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = weakref.WeakKeyDictionary()
+
+    @property
+    def timeouts(self) -> tuple[float | None, float | None]:
+        """The transport's connect and read timeouts, as :func:`~.pipeline.transport_timeouts` says."""
+        return transport_timeouts(self._timeout, self._extra)
 
     def _kwargs(self, *, is_async: bool) -> dict[str, Any]:
         return client_kwargs(

@@ -3,7 +3,8 @@
 azure-core's ``RetryPolicy`` retries a POST only on 500/503/504 and never on a refused or reset connection,
 retries the first time without waiting, and sleeps as long as any ``Retry-After`` says. :class:`AzureRetryPolicy`
 retries every method on :data:`RETRY_STATUSES` and on connection and read errors, with jittered exponential
-backoff, and honours ``Retry-After``/``retry-after-ms`` up to :data:`MAX_RETRY_AFTER` seconds.
+backoff, and honours ``Retry-After``/``retry-after-ms`` up to :data:`MAX_RETRY_AFTER` seconds, plus a jitter of up to
+:data:`RETRY_AFTER_JITTER` of it (at most :data:`MAX_RETRY_AFTER_JITTER` seconds): never sooner than asked.
 
 It is a policy of its own on azure-core's public policy interface (``HTTPPolicy.send`` calling ``self.next``, the
 transport's ``sleep``), not a subclass of ``RetryPolicy``: changing that one's decisions means overriding its private
@@ -38,6 +39,13 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The longest wait a ``Retry-After`` gets, in seconds: a throttled deployment may ask for minutes, and a chat call
 #: that silently waits that long looks hung. Past the cap the retry goes early and may be throttled again.
 MAX_RETRY_AFTER = 60.0
+#: The jitter added on top of a ``Retry-After``, as a share of it: the calls a throttled deployment answers together
+#: are told the same wait, and without it they all come back at the same instant and are throttled together again.
+#: A quarter spreads them over a window in proportion to the wait (a 2 s wait becomes 2 to 2.5 s).
+RETRY_AFTER_JITTER = 0.25
+#: The most jitter, in seconds, so that a capped wait grows to at most 65 s: a few seconds already spread the retries
+#: of calls that each take seconds to answer.
+MAX_RETRY_AFTER_JITTER = 5.0
 
 
 def _seconds(value: str) -> float:
@@ -84,10 +92,20 @@ class _RetryRules:
             return None
         return None
 
+    def jittered(self, asked: float) -> float:
+        """``asked`` (a capped ``Retry-After``) plus a random share of it up to :data:`RETRY_AFTER_JITTER`, at most
+        :data:`MAX_RETRY_AFTER_JITTER` seconds: never less than asked, never more than the cap plus that bound.
+
+        Example:
+            >>> 2.0 <= retry_policy(1, is_async=False).jittered(2.0) <= 2.5
+            True
+        """
+        return asked + random.uniform(0.0, min(RETRY_AFTER_JITTER * asked, MAX_RETRY_AFTER_JITTER))
+
     def wait_before(self, retry: int, response: PipelineResponse[Any, Any] | None) -> float:
-        """How long to wait before the ``retry``-th retry: what the response asks for, else the backoff."""
+        """How long to wait before the ``retry``-th retry: what the response asks for (jittered), else the backoff."""
         asked = self.retry_after(response.http_response.headers) if response is not None else None
-        return asked if asked else self.backoff_time(retry)
+        return self.jittered(asked) if asked else self.backoff_time(retry)
 
 
 class AzureRetryPolicy(_RetryRules, HTTPPolicy[Any, Any]):

@@ -1,6 +1,8 @@
-"""The errors of an answer that went wrong after its 200: a body that is not a JSON object, or a stream that failed
-part-way. Both are azure-core ``AzureError``s, as the SDK's own errors are, so ``except AzureError`` around a call
-catches them too. Import them from :mod:`langchain_azure_multimodal.errors`, which loads this module on first use.
+"""The errors the seam adds to azure-core's: an answer that went wrong after its 200 (a body that is not a JSON object,
+a stream that failed part-way), and a request that got no answer because of the network (:class:`EndpointNetworkError`
+and its subclasses, which say which endpoint, what failed and what to do). All are azure-core ``AzureError``s, as the
+SDK's own errors are, so ``except AzureError`` around a call catches them too. Import them from
+:mod:`langchain_azure_multimodal.errors`, which loads this module on first use.
 
 Example:
     >>> from azure.core.exceptions import AzureError
@@ -11,9 +13,28 @@ Example:
 
 from __future__ import annotations
 
-from azure.core.exceptions import AzureError
+import socket
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-__all__ = ["MalformedResponseError", "StreamError"]
+from azure.core.exceptions import (
+    AzureError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+
+__all__ = [
+    "EndpointConnectTimeoutError",
+    "EndpointConnectionLostError",
+    "EndpointNetworkError",
+    "EndpointReadTimeoutError",
+    "EndpointTimeoutError",
+    "EndpointUnreachableError",
+    "MalformedResponseError",
+    "StreamError",
+]
 
 
 class MalformedResponseError(AzureError):
@@ -46,3 +67,191 @@ class StreamError(AzureError):
         super().__init__(text or f"The service sent an error inside the stream: {code}: {message}", error=error)
         self.code = code
         self.message = message
+
+
+# ---------------------------------------------------------------------------------------------- network failures
+
+#: What went wrong, as :attr:`EndpointNetworkError.failure` says it.
+NetworkFailure = Literal["refused", "dns", "connect", "connect_timeout", "read_timeout", "connection_lost"]
+# Exceptions whose text is the operating system's reason and nothing else (a failed system call: Python's own
+# OSErrors with an errno); the transports' own wrappers (urllib3, requests, aiohttp) put the URL, query string
+# included, into theirs, so their text is never shown.
+_OS_MODULES = frozenset({"builtins", "socket", "ssl"})
+
+
+class EndpointNetworkError(AzureError):
+    """Base of the errors of a request that got no answer because of the network: the endpoint could not be reached,
+    did not answer in time, or the connection broke. Each subclasses the azure-core error it replaces
+    (``ServiceRequestError``, ``ServiceResponseError`` or their ``...TimeoutError`` subclasses), so handlers written
+    for those still catch it; that original is kept as ``__cause__`` (and ``inner_exception``).
+
+    ``endpoint`` is the URL without its query string (which may carry a secret), ``failure`` one of
+    :data:`NetworkFailure`, ``what`` and ``fix`` the two halves of the message.
+
+    Example:
+        >>> error = EndpointUnreachableError("http://127.0.0.1:9/chat/completions", "the connection was refused",
+        ...                                  "start the service", failure="refused")
+        >>> str(error)
+        'POST http://127.0.0.1:9/chat/completions: the connection was refused. Fix: start the service.'
+        >>> from azure.core.exceptions import ServiceRequestError
+        >>> isinstance(error, ServiceRequestError), error.failure
+        (True, 'refused')
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        what: str,
+        fix: str,
+        *,
+        failure: NetworkFailure,
+        method: str = "POST",
+        error: BaseException | None = None,
+    ) -> None:
+        super().__init__(f"{method} {endpoint}: {what}. Fix: {fix}.", error=error)
+        self.endpoint, self.what, self.fix, self.failure, self.method = endpoint, what, fix, failure, method
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only arguments: the default reduce would lose them
+        return _rebuild, (type(self), self.endpoint, self.what, self.fix, self.failure, self.method)
+
+
+def _rebuild(cls: type[EndpointNetworkError], *args: Any) -> EndpointNetworkError:
+    endpoint, what, fix, failure, method = args
+    return cls(endpoint, what, fix, failure=failure, method=method)
+
+
+class EndpointUnreachableError(EndpointNetworkError, ServiceRequestError):
+    """The request did not get through (replaces ``ServiceRequestError``): the connection was refused
+    (``failure`` ``"refused"``), the host name did not resolve (``"dns"``), connecting failed otherwise (``"connect"``:
+    no route, TLS) or timed out (:class:`EndpointConnectTimeoutError`). The aiohttp transport reports a connection
+    reset before the answer this way too (``"connection_lost"``)."""
+
+
+class EndpointTimeoutError(EndpointNetworkError):
+    """Base of the two timeouts: :class:`EndpointConnectTimeoutError` and :class:`EndpointReadTimeoutError`."""
+
+
+class EndpointConnectTimeoutError(EndpointTimeoutError, EndpointUnreachableError, ServiceRequestTimeoutError):
+    """No connection within the connect timeout (replaces ``ServiceRequestTimeoutError``): nothing answered the
+    connection attempt, as when a firewall drops it; ``failure`` ``"connect_timeout"``."""
+
+
+class EndpointReadTimeoutError(EndpointTimeoutError, ServiceResponseTimeoutError):
+    """Connected and sent, but nothing arrived for the read timeout (replaces ``ServiceResponseTimeoutError``):
+    the answer, or the next part of a stream, took too long; ``failure`` ``"read_timeout"``."""
+
+
+class EndpointConnectionLostError(EndpointNetworkError, ServiceResponseError):
+    """The connection broke before the answer was complete (replaces ``ServiceResponseError``): a reset or a close
+    from the service, a proxy or a load balancer; ``failure`` ``"connection_lost"``."""
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """``error`` and every exception it wraps, breadth first: the chain, and what urllib3 and aiohttp keep aside."""
+    found: list[BaseException] = []
+    pending: list[Any] = [error]
+    while pending and len(found) < 32:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        pending.extend([getattr(current, "inner_exception", None), current.__cause__, current.__context__])
+        pending.extend([getattr(current, "reason", None), getattr(current, "os_error", None), *current.args])
+    return found
+
+
+def shown_endpoint(url: str) -> str:
+    """``url`` as an error may show it: scheme, host, port and path; no user, password or query string.
+
+    Example:
+        >>> shown_endpoint("https://me:pw@r.openai.azure.com/openai/v1/chat/completions?sig=secret")
+        'https://r.openai.azure.com/openai/v1/chat/completions'
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _seconds(timeout: float | None, kind: str) -> str:
+    return f"the {timeout:g} s {kind} timeout" if timeout is not None else f"the {kind} timeout"
+
+
+def explain_network_error(
+    error: BaseException,
+    method: str,
+    url: str,
+    *,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
+) -> EndpointNetworkError | None:
+    """The typed error for a transport's ``ServiceRequestError``/``ServiceResponseError`` (its ``__cause__`` set to
+    ``error``), or ``None`` for any other error, one already typed, or one a policy raised itself (azure-core's
+    refusal to send a bearer token over http carries no transport error and stays as it is). The timeouts, when
+    known, are named in the message.
+
+    Example:
+        >>> from azure.core.exceptions import ServiceRequestError
+        >>> refused = ServiceRequestError("...", error=ConnectionRefusedError(111, "Connection refused"))
+        >>> typed = explain_network_error(refused, "POST", "http://127.0.0.1:9/chat/completions?api-version=1")
+        >>> type(typed).__name__, typed.failure, typed.__cause__ is refused
+        ('EndpointUnreachableError', 'refused', True)
+        >>> print(typed)  # doctest: +NORMALIZE_WHITESPACE
+        POST http://127.0.0.1:9/chat/completions: the connection was refused ([Errno 111] Connection refused).
+        Fix: check the endpoint URL's host and port, and that the service (or proxy, or emulator) there is running.
+    """
+    if isinstance(error, EndpointNetworkError) or not isinstance(error, ServiceRequestError | ServiceResponseError):
+        return None
+    if not isinstance(error.inner_exception, BaseException):
+        return None
+    causes = _causes(error)
+    reasons = [
+        c for c in causes if isinstance(c, OSError) and type(c).__module__ in _OS_MODULES and c.errno is not None
+    ]
+    reason = f" ({reasons[0]})" if reasons else f" ({type(error.inner_exception).__name__})"
+    endpoint, host = shown_endpoint(url), urlsplit(url).hostname or "the host"
+    lost = ConnectionResetError | ConnectionAbortedError | BrokenPipeError
+    cls: type[EndpointNetworkError]
+    failure: NetworkFailure
+    if isinstance(error, ServiceRequestTimeoutError):
+        cls, failure = EndpointConnectTimeoutError, "connect_timeout"
+        what = f"no connection within {_seconds(connect_timeout, 'connect')}"
+        fix = (
+            f"check the network path to {host} (firewall, VPN, private endpoint, and the proxy settings HTTPS_PROXY "
+            "and NO_PROXY), or pass a longer timeout="
+        )
+    elif isinstance(error, ServiceResponseTimeoutError):
+        cls, failure = EndpointReadTimeoutError, "read_timeout"
+        what = f"connected, but nothing arrived for {_seconds(read_timeout, 'read')}"
+        fix = (
+            "the model may need longer for this request: pass a longer timeout=, ask for fewer max_tokens, or stream "
+            "the answer (a stream times out only when no part of it arrives for that long)"
+        )
+    elif isinstance(error, ServiceResponseError) or any(isinstance(c, lost) for c in causes):
+        # aiohttp reports a reset before the answer as a request error, requests as a response error.
+        cls = EndpointConnectionLostError if isinstance(error, ServiceResponseError) else EndpointUnreachableError
+        failure = "connection_lost"
+        what = f"the connection broke before the answer was complete{reason}"
+        fix = (
+            "this is usually transient (the service, a proxy or a load balancer dropped it): retry, or raise "
+            "max_retries"
+        )
+    elif any(isinstance(c, socket.gaierror) for c in causes):
+        cls, failure = EndpointUnreachableError, "dns"
+        what = f"the host name {host!r} did not resolve (DNS: {reasons[0] if reasons else 'no address'})"
+        fix = "check the host name in the endpoint URL (the resource name), and your DNS or private-endpoint setup"
+    elif any(isinstance(c, ConnectionRefusedError) for c in causes):
+        cls, failure = EndpointUnreachableError, "refused"
+        what = f"the connection was refused{reason}"
+        fix = "check the endpoint URL's host and port, and that the service (or proxy, or emulator) there is running"
+    else:
+        cls, failure = EndpointUnreachableError, "connect"
+        what = f"could not connect{reason}"
+        fix = "check the endpoint URL, the network and proxy settings, and that its TLS certificate is trusted"
+    typed = cls(endpoint, what, fix, failure=failure, method=method, error=error)
+    typed.__cause__ = error
+    return typed

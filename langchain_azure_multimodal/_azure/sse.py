@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any, Protocol
 
 from azure.core.exceptions import AzureError
@@ -130,8 +130,16 @@ class _EventReader:
         return StreamError("stream_interrupted", str(error), text=text, error=error)
 
 
-def read_events(response: ByteStream) -> Generator[dict[str, Any]]:
-    """The stream's events as dicts, until ``[DONE]`` or the end; closes ``response`` when done or abandoned."""
+def _as_is(error: AzureError) -> AzureError:
+    return error
+
+
+def read_events(
+    response: ByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
+) -> Generator[dict[str, Any]]:
+    """The stream's events as dicts, until ``[DONE]`` or the end; closes ``response`` when done or abandoned.
+    ``explain`` turns a transport error part-way into the error the ``stream_interrupted`` one wraps (the wire makes
+    a typed network error of it)."""
     reader = _EventReader()
     try:
         for chunk in response.iter_bytes():
@@ -141,12 +149,15 @@ def read_events(response: ByteStream) -> Generator[dict[str, Any]]:
     except StreamError:
         raise
     except AzureError as error:  # the transport's, e.g. a reset part-way through
-        raise reader.interrupted(error) from error
+        cause = explain(error)
+        raise reader.interrupted(cause) from cause
     finally:
         response.close()
 
 
-async def aread_events(response: AsyncByteStream) -> AsyncGenerator[dict[str, Any]]:
+async def aread_events(
+    response: AsyncByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
+) -> AsyncGenerator[dict[str, Any]]:
     """The async :func:`read_events`."""
     reader = _EventReader()
     try:
@@ -158,7 +169,8 @@ async def aread_events(response: AsyncByteStream) -> AsyncGenerator[dict[str, An
     except StreamError:
         raise
     except AzureError as error:
-        raise reader.interrupted(error) from error
+        cause = explain(error)
+        raise reader.interrupted(cause) from cause
     finally:
         closed = response.close()  # async on azure.core.rest responses
         if inspect.isawaitable(closed):

@@ -6,6 +6,12 @@ posted to ``{endpoint}/chat/completions`` with the endpoint's ``api-version`` (n
 parser refuses ``: keep-alive`` comments and ``event:`` lines. The request, the error mapping and the pipeline (auth,
 retries, logging, hooks) are the SDK's.
 
+Timeouts: ``timeout=None`` means :data:`~.pipeline.DEFAULT_CONNECT_TIMEOUT` (10 s) to connect and
+:data:`~.pipeline.DEFAULT_READ_TIMEOUT` (600 s) between two reads; a number sets both. A failed connection, a DNS
+error or a timeout raises an :class:`~.service_errors.EndpointNetworkError` subclass, which subclasses the azure-core
+error it replaces. An error status raises azure-core's ``HttpResponseError`` (or its mapped subclass) with
+``status_code`` and the service's message, also when the body is empty (a gateway's 502).
+
 Example:
     >>> from pydantic import SecretStr
     >>> from langchain_azure_multimodal.emulator import Emulator
@@ -24,11 +30,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
@@ -42,7 +49,7 @@ from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
 from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
-from .service_errors import MalformedResponseError
+from .service_errors import MalformedResponseError, explain_network_error
 from .sse import aread_events, json_object, read_events
 
 # What the SDK's complete() maps; everything else becomes HttpResponseError.
@@ -61,8 +68,10 @@ class ChatWire:
 
     ``credential`` is a key (``SecretStr``), a sync or async Entra credential, or ``None`` for
     ``DefaultAzureCredential`` with the endpoint kind's scopes (a failed sign-in then says what was tried).
-    ``client_kwargs`` go to the SDK clients (``transport``, ``logging_enable``, ``per_call_policies``, ...).
-    Clients are made on first use: one sync, and one async per event loop (see :mod:`.clients`).
+    ``client_kwargs`` go to the SDK clients (``transport``, ``logging_enable``, ``per_call_policies``,
+    ``user_agent``, ...). ``timeout`` (seconds, each try) sets both the connect and the read timeout; ``None`` means
+    10 s to connect and 600 s between reads (see :mod:`.pipeline`). Clients are made on first use: one sync, and one
+    async per event loop (see :mod:`.clients`).
     """
 
     def __init__(
@@ -92,7 +101,7 @@ class ChatWire:
         with self._sign_in:
             response = self._clients.sync().send_request(self._request(body, headers, stream=False))
         if response.status_code != 200:
-            _raise_for_status(response)
+            _raise_for_status(response)  # the transport read the body: send_request was not streamed
         return _completion_json(response.text())
 
     @contextmanager
@@ -104,9 +113,10 @@ class ChatWire:
         with self._sign_in:
             response = self._clients.sync().send_request(self._request(body, headers, stream=True), stream=True)
             if response.status_code != 200:
-                response.read()  # so the error carries the service's message, and the connection is freed
+                with self._explaining(response):
+                    response.read()  # so the error carries the service's message, and the connection is freed
                 _raise_for_status(response)
-            events = read_events(response)
+            events = read_events(response, explain=self._explainer(response))
             try:
                 yield events
             finally:
@@ -130,7 +140,8 @@ class ChatWire:
             client = self._clients.for_running_loop()
             response = await client.send_request(self._request(body, headers, stream=False))
         if response.status_code != 200:
-            await response.read()
+            # No read(): the transport read the body (send_request was not streamed), and azure-core's aiohttp
+            # response takes an empty body for an unread one, so reading again raises StreamConsumedError.
             _raise_for_status(response)
         return _completion_json(response.text())
 
@@ -143,9 +154,10 @@ class ChatWire:
             client = self._clients.for_running_loop()
             response = await client.send_request(self._request(body, headers, stream=True), stream=True)
             if response.status_code != 200:
-                await response.read()
+                with self._explaining(response):
+                    await response.read()
                 _raise_for_status(response)
-            events = aread_events(response)
+            events = aread_events(response, explain=self._explainer(response))
             try:
                 yield events
             finally:
@@ -161,6 +173,29 @@ class ChatWire:
     async def aclose(self) -> None:
         """Close the running loop's async client now (and the sync client), rather than at the loop's shutdown."""
         await self._clients.aclose()
+
+    # ------------------------------------------------------------------------------------------ network errors
+
+    def _explainer(self, response: HttpResponse | AsyncHttpResponse) -> Callable[[AzureError], AzureError]:
+        """For a failure after the pipeline returned (reading a stream): the typed error, else the error itself."""
+        connect, read = self._clients.timeouts
+        sent = response.request
+
+        def explain(error: AzureError) -> AzureError:
+            typed = explain_network_error(error, sent.method, sent.url, connect_timeout=connect, read_timeout=read)
+            return error if typed is None else typed
+
+        return explain
+
+    @contextmanager
+    def _explaining(self, response: HttpResponse | AsyncHttpResponse) -> Iterator[None]:
+        try:
+            yield
+        except AzureError as error:
+            typed = self._explainer(response)(error)
+            if typed is error:
+                raise
+            raise typed from error
 
     # ------------------------------------------------------------------------------------------ the request
 

@@ -74,12 +74,16 @@ class ApiError(Exception):
         target: str | None = None,
         details: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        empty: bool = False,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.target, self.details, self.headers = target, details, dict(headers or {})
+        self.empty = empty
 
     def response(self) -> web.Response:
+        if self.empty:  # what a gateway in front of the service sends: the status, and nothing Azure would add
+            return web.Response(status=self.status, headers=self.headers)
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.target:
             error["target"] = self.target
@@ -342,4 +346,10 @@ async def _apply_pre_response_fault(request: web.Request, fault: Fault) -> None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         if fault.retry_after_ms is not None:
             headers["retry-after-ms"] = str(fault.retry_after_ms)
-        raise ApiError(fault.status, str(fault.status), f"Injected fault: HTTP {fault.status}.", headers=headers)
+        raise ApiError(
+            fault.status,
+            str(fault.status),
+            f"Injected fault: HTTP {fault.status}.",
+            headers=headers,
+            empty=fault.empty_body,
+        )

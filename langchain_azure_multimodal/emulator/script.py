@@ -4,6 +4,7 @@ Tests use it to see exactly what a client sent and to make the emulator misbehav
 
     emu.inject(Fault.throttle(retry_after=0.1), times=2)   # two 429s, then normal answers
     emu.inject(Fault.connection_reset(after_events=2))      # cut the next stream after two events
+    emu.inject(Fault.empty_error(502))                      # a gateway's 502 with no body at all
     emu.enqueue(ScriptedResponse(json={...}))               # answer the next request with this body
     emu.requests[-1].body["messages"]                       # what the client sent
 """
@@ -68,11 +69,25 @@ class Fault:
     stream_error: Mapping[str, Any] | None = None
     stream_error_after_events: int = 1
     malformed_json: bool = False
+    empty_body: bool = False
 
     @classmethod
     def http_status(cls, status: int, *, retry_after: float | None = None, retry_after_ms: int | None = None) -> Fault:
         """Answer with ``status`` and Azure's error body, optionally with ``Retry-After``/``retry-after-ms``."""
         return cls(status=status, retry_after=retry_after, retry_after_ms=retry_after_ms)
+
+    @classmethod
+    def empty_error(cls, status: int = 502, *, retry_after: float | None = None) -> Fault:
+        """Answer with ``status`` and an empty body (``Content-Length: 0``, no ``x-ms-error-code``), as a gateway or
+        proxy in front of the service does (a 502 or 504 from a load balancer, an empty 429 or 500), optionally with
+        ``Retry-After``.
+
+        Example:
+            >>> fault = Fault.empty_error(429, retry_after=1)
+            >>> fault.status, fault.empty_body, fault.retry_after
+            (429, True, 1)
+        """
+        return cls(status=status, retry_after=retry_after, empty_body=True)
 
     @classmethod
     def throttle(cls, *, retry_after: float | None = None, retry_after_ms: int | None = None) -> Fault:

@@ -1,5 +1,6 @@
 """The seam's contract, against the emulator: ``ChatWire`` per endpoint kind (path, query, body as given), retries,
-timeouts and tolerant streaming, sync and async, through the real SDK clients and azure-core pipelines."""
+timeouts, error answers (with and without a body), the User-Agent and tolerant streaming, sync and async, through the
+real SDK clients and azure-core pipelines. The network failures are in ``test_network_errors.py``."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from azure.core.exceptions import (
 )
 from pydantic import SecretStr
 
+from langchain_azure_multimodal import __version__
 from langchain_azure_multimodal._azure.retry import retry_policy
 from langchain_azure_multimodal._azure.wire import ChatWire
 from langchain_azure_multimodal.emulator import Emulator, Fault
 from langchain_azure_multimodal.endpoints import EndpointSettings, resolve_endpoint
 from langchain_azure_multimodal.errors import StreamError
 from tests.conftest import API_KEY
-from tests.support.http import streamed_text
+from tests.support.http import call, streamed_text
 from tests.support.media import b64, wav_bytes
 
 ROUTES = {
@@ -241,17 +243,118 @@ def test_errors_that_retrying_cannot_fix_are_not_retried(emulator: Emulator, wir
     assert len(emulator.requests) == 1
 
 
+# ---------------------------------------------------------------------------------------------- error answers
+
+# Each status with the error type azure-core's map gives it; 400 and 404 are not retried, 502 is (max_retries=0 here).
+ERROR_ANSWERS = [
+    pytest.param(400, HttpResponseError, id="400"),
+    pytest.param(404, ResourceNotFoundError, id="404"),
+    pytest.param(502, HttpResponseError, id="502"),
+]
+REASONS = {400: "Bad Request", 404: "Not Found", 502: "Bad Gateway"}
+PATHS = ["complete", "stream", "acomplete", "astream"]
+
+
+async def _call(wire: ChatWire, path: str, body: dict[str, Any]) -> None:
+    """One call on ``path``: ``complete``, ``stream``, ``acomplete`` or ``astream`` (read to the end)."""
+    if path == "complete":
+        wire.complete(body)
+    elif path == "stream":
+        _streamed(wire, body)
+    elif path == "acomplete":
+        await wire.acomplete(body)
+    else:
+        async with wire.astream(body) as events:
+            _ = [event async for event in events]
+
+
+async def _error_of(emulator: Emulator, path: str) -> HttpResponseError:
+    """The error one call on ``path`` raises, with no retries; the wire is closed afterwards."""
+    wire = _wire(emulator, max_retries=0, is_async=path.startswith("a"))
+    try:
+        await _call(wire, path, _body(emulator))
+    except HttpResponseError as error:
+        return error
+    finally:
+        if path.startswith("a"):
+            await wire.aclose()
+        wire.close()
+    raise AssertionError(f"{path} raised nothing")
+
+
+def test_the_empty_error_fault_answers_the_status_and_nothing_else(emulator: Emulator) -> None:
+    emulator.inject(Fault.empty_error(429, retry_after=2))
+    reply = call(emulator, body=_body(emulator))
+    headers = {name.lower(): value for name, value in reply.headers.items()}
+    assert (reply.status, reply.text, headers["content-length"], headers["retry-after"]) == (429, "", "0", "2")
+    assert "x-ms-error-code" not in headers  # a gateway adds nothing Azure would
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("status", "error_type"), ERROR_ANSWERS)
+async def test_an_error_answer_with_an_empty_body_keeps_its_status(
+    emulator: Emulator, path: str, status: int, error_type: type[HttpResponseError]
+) -> None:
+    emulator.inject(Fault.empty_error(status))
+    error = await _error_of(emulator, path)
+    assert type(error) is error_type and error.status_code == status
+    assert REASONS[status] in str(error) and len(emulator.requests) == 1
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("status", "error_type"), ERROR_ANSWERS)
+async def test_an_error_answer_with_a_body_keeps_its_status_and_the_service_message(
+    emulator: Emulator, path: str, status: int, error_type: type[HttpResponseError]
+) -> None:
+    emulator.inject(Fault.http_status(status))
+    error = await _error_of(emulator, path)
+    assert type(error) is error_type and error.status_code == status
+    assert error.message is not None and f"Injected fault: HTTP {status}." in error.message
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_an_empty_throttle_is_retried_after_its_retry_after(emulator: Emulator, is_async: bool) -> None:
+    emulator.inject(Fault.empty_error(429, retry_after=0.01))
+    wire = _wire(emulator, is_async=is_async)
+    answer = await wire.acomplete(_body(emulator)) if is_async else wire.complete(_body(emulator))
+    await wire.aclose()
+    assert answer["choices"] and len(emulator.requests) == 2
+
+
+# ---------------------------------------------------------------------------------------------- the User-Agent
+
+OURS = f"langchain-azure-multimodal/{__version__}"
+
+
+@pytest.mark.parametrize("path", PATHS)
+async def test_every_request_names_this_package_and_the_sdk_in_its_user_agent(emulator: Emulator, path: str) -> None:
+    wire = ChatWire(_settings(emulator), SecretStr(API_KEY), max_retries=0)
+    await _call(wire, path, _body(emulator))
+    await wire.aclose()
+    agent = emulator.requests[-1].header("user-agent") or ""
+    assert agent.startswith(OURS + " ") and "azsdk-python-ai-inference/" in agent
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_a_user_agent_of_your_own_is_kept_before_ours(emulator: Emulator, is_async: bool) -> None:
+    wire = ChatWire(_settings(emulator), SecretStr(API_KEY), client_kwargs={"user_agent": "my-app/2.1"})
+    _ = await wire.acomplete(_body(emulator)) if is_async else wire.complete(_body(emulator))
+    await wire.aclose()
+    agent = emulator.requests[-1].header("user-agent") or ""
+    assert agent.startswith(f"my-app/2.1 {OURS} azsdk-python-ai-inference/")
+
+
 # ---------------------------------------------------------------------------------------------- timeouts
 
 
 def test_timeout(emulator: Emulator) -> None:
-    emulator.inject(Fault.slow(2.0))
+    emulator.inject(Fault.slow(1.2))
     with pytest.raises(ServiceResponseError):
         _wire(emulator, max_retries=0, timeout=0.5).complete(_body(emulator))
 
 
 async def test_timeout_async(emulator: Emulator) -> None:
-    emulator.inject(Fault.slow(2.0))
+    emulator.inject(Fault.slow(1.2))
     wire = _wire(emulator, max_retries=0, timeout=0.5, is_async=True)
     with pytest.raises(ServiceResponseError):
         await wire.acomplete(_body(emulator))

@@ -94,5 +94,11 @@ def test_the_service_errors_come_from_errors_on_first_use() -> None:
     from langchain_azure_multimodal import errors
 
     assert issubclass(errors.StreamError, AzureError) and issubclass(errors.MalformedResponseError, AzureError)
+    # errors.py names them without importing the seam; the two lists must stay one.
+    from langchain_azure_multimodal._azure import service_errors
+
+    offered = {name for name in dir(errors) if name.endswith("Error") and hasattr(service_errors, name)}
+    assert offered == set(service_errors.__all__)
+    assert all(getattr(errors, name) is getattr(service_errors, name) for name in service_errors.__all__)
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchError'"):
         _ = errors.NoSuchError

@@ -1,27 +1,57 @@
-"""The retry policy and the client settings with no network: which failures are retried and how long each wait is,
-the loop run against a scripted pipeline, the v1 api-version strip, and the client keyword arguments."""
+"""The retry policy and the client settings with no network: which failures are retried and how long each wait is
+(Retry-After with jitter), the loop run against a scripted pipeline, the typed network errors, the v1 api-version
+strip, and the client keyword arguments (default timeouts, User-Agent)."""
 
 from __future__ import annotations
 
 import email.utils
+import socket
 import time
 from collections.abc import Sequence
 from typing import Any, cast
 
 import pytest
-from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
 from azure.core.pipeline import PipelineContext, PipelineRequest, PipelineResponse
 from azure.core.rest import HttpRequest
+from pydantic import SecretStr
 
-from langchain_azure_multimodal._azure.pipeline import StripApiVersionPolicy, client_kwargs
+from langchain_azure_multimodal import __version__
+from langchain_azure_multimodal._azure import clients
+from langchain_azure_multimodal._azure.pipeline import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    USER_AGENT,
+    AsyncNetworkErrorPolicy,
+    NetworkErrorPolicy,
+    StripApiVersionPolicy,
+    client_kwargs,
+)
 from langchain_azure_multimodal._azure.retry import (
     MAX_RETRY_AFTER,
+    MAX_RETRY_AFTER_JITTER,
+    RETRY_AFTER_JITTER,
     RETRY_STATUSES,
     AsyncAzureRetryPolicy,
     AzureRetryPolicy,
     retry_policy,
 )
+from langchain_azure_multimodal._azure.wire import ChatWire
 from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, resolve_endpoint
+from langchain_azure_multimodal.errors import (
+    EndpointConnectionLostError,
+    EndpointConnectTimeoutError,
+    EndpointNetworkError,
+    EndpointReadTimeoutError,
+    EndpointUnreachableError,
+)
 
 # ---------------------------------------------------------------------------------------------- decisions
 
@@ -129,7 +159,7 @@ class Script:
         self.responses: list[FakeHttpResponse] = []
 
     def _next(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        self.tries.append(request.context["retry_count"])
+        self.tries.append(request.context.get("retry_count", -1))  # -1: no retry policy in front
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, Exception):
             raise outcome
@@ -158,8 +188,44 @@ def test_statuses_are_retried_with_retry_after_then_backoff_and_error_bodies_clo
     response = _run(retry_policy(2, backoff_factor=1.0, is_async=False), script, transport)
     assert response.http_response.status_code == 200
     assert script.tries == [0, 1, 2]  # the resend count azure-core's tracing reports
-    assert transport.slept[0] == 0.02 and 1.5 <= transport.slept[1] <= 2.5  # the second retry: 1 s * 2, ±25 %
+    assert 0.02 <= transport.slept[0] <= 0.025 and 1.5 <= transport.slept[1] <= 2.5  # the second retry: 1 s * 2, ±25 %
     assert [r.closed for r in script.responses] == [True, True, False]  # the answer is left to its reader
+
+
+@pytest.mark.parametrize(
+    ("headers", "asked"),
+    [
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after-ms": "400"}, 0.4),
+        ({"Retry-After": "30"}, 30.0),
+        ({"Retry-After": "3600"}, MAX_RETRY_AFTER),  # capped first, then jittered by at most the bound
+    ],
+)
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_retry_after_gets_jitter_on_top_never_less_and_bounded(
+    headers: dict[str, str], asked: float, is_async: bool
+) -> None:
+    tries = 300
+    script = (AsyncScript if is_async else Script)([(429, headers)] * tries + [200], is_async=is_async)
+    transport = AsyncSleepingTransport() if is_async else SleepingTransport()
+    policy = retry_policy(tries, is_async=is_async)
+    if is_async:
+        policy.next = script  # type: ignore[assignment]
+        request = PipelineRequest(HttpRequest("POST", "https://r/chat"), PipelineContext(cast(Any, transport)))
+        await policy.send(request)  # type: ignore[misc]
+    else:
+        _run(policy, script, transport)
+    bound = asked + min(RETRY_AFTER_JITTER * asked, MAX_RETRY_AFTER_JITTER)
+    assert len(transport.slept) == tries
+    assert all(asked <= delay <= bound for delay in transport.slept)  # never sooner than asked
+    assert len(set(transport.slept)) > tries // 2  # spread out, not one instant for every throttled call
+    assert max(transport.slept) - min(transport.slept) > (bound - asked) / 2  # over the window, not a corner of it
+
+
+def test_the_jitter_bounds() -> None:
+    assert (RETRY_AFTER_JITTER, MAX_RETRY_AFTER_JITTER, MAX_RETRY_AFTER) == (0.25, 5.0, 60.0)
+    policy = retry_policy(1, is_async=False)
+    assert all(MAX_RETRY_AFTER <= policy.jittered(MAX_RETRY_AFTER) <= MAX_RETRY_AFTER + 5.0 for _ in range(100))
 
 
 def test_the_last_retryable_status_is_returned_when_the_budget_is_spent() -> None:
@@ -221,28 +287,29 @@ def test_client_kwargs_per_kind() -> None:
     v1 = client_kwargs(
         resolve_endpoint("https://r.openai.azure.com/openai/v1"), max_retries=2, timeout=5.0, is_async=False
     )
-    assert isinstance(v1["per_call_policies"][0], StripApiVersionPolicy) and "api_version" not in v1
-    assert v1["credential_scopes"] == [AZURE_AI_SCOPE]
-    assert (v1["connection_timeout"], v1["read_timeout"]) == (5.0, 5.0)
+    assert [type(p) for p in v1["per_call_policies"]] == [NetworkErrorPolicy, StripApiVersionPolicy]
+    assert "api_version" not in v1 and v1["credential_scopes"] == [AZURE_AI_SCOPE]
+    assert (v1["connection_timeout"], v1["read_timeout"]) == (5.0, 5.0)  # a timeout given still sets both
     assert isinstance(v1["retry_policy"], AzureRetryPolicy) and v1["retry_policy"].max_retries == 2
 
     aoai = client_kwargs(
         resolve_endpoint("https://r.openai.azure.com/openai/deployments/d"), max_retries=0, timeout=None, is_async=True
     )
-    assert aoai["api_version"] == "2025-01-01-preview" and "per_call_policies" not in aoai
-    assert "connection_timeout" not in aoai and isinstance(aoai["retry_policy"], AsyncAzureRetryPolicy)
+    assert aoai["api_version"] == "2025-01-01-preview"
+    assert [type(p) for p in aoai["per_call_policies"]] == [AsyncNetworkErrorPolicy]
+    assert isinstance(aoai["retry_policy"], AsyncAzureRetryPolicy)
 
     local = client_kwargs(resolve_endpoint("http://127.0.0.1:1"), max_retries=1, timeout=1, is_async=False)
     assert "credential_scopes" not in local  # key only
 
 
-def test_client_kwargs_extra_is_merged_last_and_keeps_the_strip_policy() -> None:
+def test_client_kwargs_extra_is_merged_last_and_keeps_our_policies() -> None:
     mine, theirs = object(), StripApiVersionPolicy()
     settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
     extra = {"retry_policy": mine, "per_call_policies": theirs, "logging_enable": True}
     kwargs = client_kwargs(settings, max_retries=1, timeout=1, extra=extra, is_async=False)
     assert kwargs["retry_policy"] is mine and kwargs["logging_enable"] is True
-    assert len(kwargs["per_call_policies"]) == 2 and kwargs["per_call_policies"][1] is theirs
+    assert len(kwargs["per_call_policies"]) == 3 and kwargs["per_call_policies"][2] is theirs
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         client_kwargs(settings, max_retries=1, timeout=0, is_async=False)
 
@@ -260,3 +327,106 @@ def test_client_kwargs_read_the_environment_once(monkeypatch: pytest.MonkeyPatch
     assert "connection_verify" not in aio  # aiohttp never read REQUESTS_CA_BUNDLE
     mine = client_kwargs(settings, max_retries=1, timeout=1, is_async=False, extra={"use_env_settings": True})
     assert mine["use_env_settings"] is True  # the caller's choice wins
+
+
+# ---------------------------------------------------------------------------------------------- timeouts, User-Agent
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_no_timeout_means_10_s_to_connect_and_600_s_between_reads(is_async: bool) -> None:
+    assert (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT) == (10.0, 600.0)
+    kwargs = client_kwargs(resolve_endpoint("https://r.openai.azure.com/openai/v1"), max_retries=1, timeout=None,
+                           is_async=is_async)  # fmt: skip
+    assert (kwargs["connection_timeout"], kwargs["read_timeout"]) == (10.0, 600.0)
+    [policy] = [p for p in kwargs["per_call_policies"] if isinstance(p, NetworkErrorPolicy | AsyncNetworkErrorPolicy)]
+    assert (policy.connect_timeout, policy.read_timeout) == (10.0, 600.0)  # what the errors will name
+    mine = client_kwargs(resolve_endpoint("https://r/openai/v1"), max_retries=1, timeout=None, is_async=is_async,
+                         extra={"read_timeout": 30})  # fmt: skip
+    assert (mine["connection_timeout"], mine["read_timeout"]) == (10.0, 30)  # the caller's own setting wins
+
+
+class RecordingClient:
+    """Stands in for the SDK's ChatCompletionsClient: keeps what it was made with."""
+
+    made: list[dict[str, Any]] = []
+
+    def __init__(self, endpoint: str, credential: Any, **kwargs: Any) -> None:
+        self.made.append(kwargs)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_wire_hands_the_sdk_client_the_default_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clients, "ChatCompletionsClient", RecordingClient)
+    RecordingClient.made.clear()
+    settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
+    ChatWire(settings, SecretStr("k"))._clients.sync()  # timeout=None, as the chat model passes by default
+    ChatWire(settings, SecretStr("k"), timeout=42)._clients.sync()
+    made = [(kwargs["connection_timeout"], kwargs["read_timeout"]) for kwargs in RecordingClient.made]
+    assert made == [(10.0, 600.0), (42, 42)]
+
+
+def test_the_user_agent_names_this_package_and_keeps_yours() -> None:
+    assert f"langchain-azure-multimodal/{__version__}" == USER_AGENT
+    settings = resolve_endpoint("https://r.openai.azure.com/openai/v1")
+    assert client_kwargs(settings, max_retries=1, timeout=None, is_async=False)["user_agent"] == USER_AGENT
+    mine = client_kwargs(settings, max_retries=1, timeout=None, is_async=True, extra={"user_agent": "my-app/1"})
+    assert mine["user_agent"] == f"my-app/1 {USER_AGENT}"
+
+
+# ---------------------------------------------------------------------------------------------- typed network errors
+
+URL = "https://me:pw@r.openai.azure.com/openai/v1/chat/completions?api-version=x&sig=secret-sig"
+
+
+def _transport_error(cls: type[AzureError], cause: BaseException) -> AzureError:
+    """An azure-core error as its transports raise them: the library's error inside, the OS's reason below it."""
+    library = OSError("HTTPSConnection(host='r.openai.azure.com'): /openai/v1/chat/completions?sig=secret-sig")
+    library.__cause__ = cause
+    return cls(library, error=library)
+
+
+NETWORK_FAILURES = [
+    (_transport_error(ServiceRequestError, ConnectionRefusedError(111, "Connection refused")),
+     EndpointUnreachableError, "refused", "the connection was refused ([Errno 111] Connection refused)"),
+    (_transport_error(ServiceRequestError, socket.gaierror(-2, "Name or service not known")),
+     EndpointUnreachableError, "dns", "'r.openai.azure.com' did not resolve (DNS: [Errno -2] Name or service not"),
+    (_transport_error(ServiceRequestError, OSError(101, "Network is unreachable")),
+     EndpointUnreachableError, "connect", "could not connect ([Errno 101] Network is unreachable)"),
+    (_transport_error(ServiceRequestTimeoutError, TimeoutError("timed out")),
+     EndpointConnectTimeoutError, "connect_timeout", "no connection within the 3 s connect timeout"),
+    (_transport_error(ServiceResponseTimeoutError, TimeoutError("timed out")),
+     EndpointReadTimeoutError, "read_timeout", "nothing arrived for the 60 s read timeout"),
+    (_transport_error(ServiceResponseError, ConnectionResetError(104, "Connection reset by peer")),
+     EndpointConnectionLostError, "connection_lost", "broke before the answer was complete ([Errno 104] Connection"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "typed", "failure", "says"), NETWORK_FAILURES, ids=[f[2] for f in NETWORK_FAILURES])
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_the_network_error_policy_raises_the_typed_error(
+    raw: Exception, typed: type[EndpointNetworkError], failure: str, says: str, is_async: bool
+) -> None:
+    policy = (AsyncNetworkErrorPolicy if is_async else NetworkErrorPolicy)(3.0, 60.0)
+    policy.next = (AsyncScript if is_async else Script)([raw], is_async=is_async)  # type: ignore[assignment]
+    request = PipelineRequest(HttpRequest("POST", URL), PipelineContext(cast(Any, SleepingTransport())))
+    with pytest.raises(typed) as caught:
+        await policy.send(request) if is_async else policy.send(request)  # type: ignore[misc]
+    error = caught.value
+    assert isinstance(error, type(raw)) and error.__cause__ is raw and error.failure == failure
+    assert str(error).startswith("POST https://r.openai.azure.com/openai/v1/chat/completions: ")
+    assert says in str(error) and "Fix: " in str(error)
+    assert "secret" not in str(error) and "pw" not in str(error) and "api-version" not in str(error)
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_errors_a_policy_raised_itself_are_left_as_they_are(is_async: bool) -> None:
+    # azure-core's refusal to send a bearer token over http: a ServiceRequestError with no transport error inside.
+    refusal = ServiceRequestError("Bearer token authentication is not permitted for non-TLS protected URLs.")
+    policy = (AsyncNetworkErrorPolicy if is_async else NetworkErrorPolicy)(3.0, 60.0)
+    policy.next = (AsyncScript if is_async else Script)([refusal], is_async=is_async)  # type: ignore[assignment]
+    request = PipelineRequest(HttpRequest("POST", URL), PipelineContext(cast(Any, SleepingTransport())))
+    with pytest.raises(ServiceRequestError) as caught:
+        await policy.send(request) if is_async else policy.send(request)  # type: ignore[misc]
+    assert caught.value is refusal
