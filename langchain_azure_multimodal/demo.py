@@ -4,6 +4,9 @@ It makes its own media: a bar chart as PNG (with Pillow, from the ``media`` extr
 It then runs against the embedded emulator, offline, unless ``AZURE_INFERENCE_ENDPOINT`` is set. In that case it
 uses your endpoint with ``AZURE_INFERENCE_CREDENTIAL`` (or Entra ID) and ``AZURE_INFERENCE_MODEL``, and says so.
 
+Before each media step it asks the model's profile (``llm.profile``) whether the model takes that input, and skips
+the step with one line saying why if not: a ``gpt-4o`` deployment describes the image and skips the audio.
+
 Run it with ``python -m langchain_azure_multimodal.demo`` (or ``azure-multimodal-demo``).
 """
 
@@ -16,7 +19,7 @@ import os
 import struct
 import sys
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -85,13 +88,44 @@ def translate_audio(wav: bytes) -> list[BaseMessage]:
     ]
 
 
+#: The media steps: title, what the step sends (for the skip line), the profile key that says whether the model takes
+#: it, and the messages (built only when the step runs, so a skipped image step needs no Pillow).
+STEPS: tuple[tuple[str, str, str, Callable[[], list[BaseMessage]]], ...] = (
+    ("Image", "image", "image_inputs", lambda: describe_image(chart_png())),
+    ("Audio", "audio", "audio_inputs", lambda: translate_audio(tone_wav())),
+)
+_CALLS = {1: "one call", 2: "two calls", 3: "three calls"}
+
+
+def skip_reason(llm: ChatAzureMultimodal, kind: str, key: str) -> str | None:
+    """Why ``llm`` cannot do the ``kind`` step, from its profile's ``key``; ``None`` when it can.
+
+    The profile is read at each step, not once: a model known only by the endpoint's ``/info`` gets its profile
+    with the first call. A profile that does not say is taken as a yes, as the permissive default profile is.
+
+    Example:
+        >>> skip_reason(ChatAzureMultimodal(endpoint="http://localhost:1", model="gpt-4o"), "audio", "audio_inputs")
+        'skipping the audio step: gpt-4o takes no audio input'
+    """
+    capabilities: Mapping[str, object] = llm.profile or {}
+    if capabilities.get(key, True):
+        return None
+    return f"skipping the {kind} step: {llm.model or capabilities.get('name', 'this model')} takes no {kind} input"
+
+
 def main() -> int:
     total: UsageMetadata | None = None
+    calls = 0
     with chat_model() as llm:
-        for title, messages in (("Image", describe_image(chart_png())), ("Audio", translate_audio(tone_wav()))):
-            reply: AIMessage = llm.invoke(messages)
+        for title, kind, key, build in STEPS:
+            reason = skip_reason(llm, kind, key)
+            if reason:
+                print(f"{reason}\n")
+                continue
+            reply: AIMessage = llm.invoke(build())
             print(f"{title} -> {reply.text}\n")
             total = add_usage(total, reply.usage_metadata)
+            calls += 1
         print("Streaming -> ", end="", flush=True)
         streamed = None
         for chunk in llm.stream("Say hello in three languages."):
@@ -99,10 +133,11 @@ def main() -> int:
             streamed = chunk if streamed is None else streamed + chunk
         print("\n")
         total = add_usage(total, streamed.usage_metadata if streamed is not None else None)
+        calls += 1
     if total:
         print(
-            f"Usage of the three calls: {total['input_tokens']} input + {total['output_tokens']} output = "
-            f"{total['total_tokens']} tokens"
+            f"Usage of the {_CALLS.get(calls, f'{calls} calls')}: {total['input_tokens']} input + "
+            f"{total['output_tokens']} output = {total['total_tokens']} tokens"
         )
     return 0
 

@@ -7,6 +7,7 @@ so the two cannot disagree.
 Sources (``shared/seeds``): the Azure OpenAI vision quickstart (10 images per request; JPEG, PNG, GIF first
 frame, WEBP; 20 MB per image; ``low`` is one 512x512 view, ``high`` adds 512-px tiles at double cost), and the
 Phi-3-vision how-to (one image per turn, no system role: the service folds system text into the user turn).
+The token limits and output capabilities of the known models cite their own pages, above :data:`PROFILES`.
 
 Example:
     >>> profile = resolve_profile("Phi-4-multimodal-instruct")
@@ -23,7 +24,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, get_args
 
 if TYPE_CHECKING:  # the emulator and the CLI read this module: langchain-core's models load only when asked for
     from langchain_core.language_models import ModelProfile as LangChainModelProfile
@@ -238,13 +239,17 @@ class TileTokenRule:
 
 @dataclass(frozen=True)
 class ModelProfile:
-    """What one model family accepts, and how its inputs are counted.
+    """What one model family accepts, how its inputs are counted, and what it can answer with.
+
+    The token limits and output capabilities are ``None`` where they are not known; LangChain's profile then leaves
+    them out rather than claim them (``SummarizationMiddleware`` needs ``max_input_tokens`` for a fraction trigger,
+    and ``create_agent`` uses the service's ``json_schema`` structured output only where ``structured_output``).
 
     Example:
         >>> custom = ModelProfile(name="my-vlm", provider="Contoso", image_input=True, audio_input=False,
-        ...                       max_images_per_request=4, max_images_per_turn=4)
-        >>> custom.accepts_media
-        True
+        ...                       max_images_per_request=4, max_images_per_turn=4, max_input_tokens=32_768)
+        >>> custom.accepts_media, custom.max_input_tokens, custom.structured_output
+        (True, 32768, None)
     """
 
     name: str
@@ -261,6 +266,18 @@ class ModelProfile:
     image_tokens: TileTokenRule = field(default_factory=TileTokenRule)
     #: Audio is counted by duration; 10 tokens a second approximates the published audio-token rates.
     audio_tokens_per_second: float = 10.0
+    #: The context window: the most tokens one request may hold.
+    max_input_tokens: int | None = None
+    #: The most tokens one answer may hold.
+    max_output_tokens: int | None = None
+    #: Whether the model takes ``response_format`` of type ``json_schema`` (JSON mode alone does not count).
+    structured_output: bool | None = None
+    #: Whether the model calls tools (``tools`` in the request).
+    tool_calling: bool | None = None
+    #: Whether the model sends its reasoning (``reasoning_content``) beside the answer.
+    reasoning_output: bool | None = None
+    #: Whether the model can answer in speech (``modalities: ["text", "audio"]``).
+    audio_output: bool | None = None
 
     @property
     def accepts_media(self) -> bool:
@@ -272,7 +289,32 @@ class ModelProfile:
         return math.ceil(max(0.0, seconds) * self.audio_tokens_per_second)
 
 
-def _vision(name: str, provider: str, *, images: int = MAX_IMAGES_PER_REQUEST, **extra: object) -> ModelProfile:
+class _Figures(TypedDict):
+    max_input_tokens: int | None
+    max_output_tokens: int | None
+    structured_output: bool | None
+    tool_calling: bool | None
+    reasoning_output: bool | None
+    audio_output: bool | None
+
+
+def _figures(
+    context: int | None, output: int | None, *, tools: bool | None, schema: bool, speaks: bool = False
+) -> _Figures:
+    # No known model is a reasoning model: the Azure pages below mark those ("with reasoning content", o-series).
+    return _Figures(
+        max_input_tokens=context,
+        max_output_tokens=output,
+        structured_output=schema,
+        tool_calling=tools,
+        reasoning_output=False,
+        audio_output=speaks,
+    )
+
+
+def _vision(
+    name: str, provider: str, figures: _Figures, *, images: int = MAX_IMAGES_PER_REQUEST, system_messages: bool = True
+) -> ModelProfile:
     return ModelProfile(
         name=name,
         provider=provider,
@@ -280,11 +322,12 @@ def _vision(name: str, provider: str, *, images: int = MAX_IMAGES_PER_REQUEST, *
         audio_input=False,
         max_images_per_request=images,
         max_images_per_turn=images,
-        **extra,  # type: ignore[arg-type]
+        system_messages=system_messages,
+        **figures,
     )
 
 
-def _text_only(name: str, provider: str) -> ModelProfile:
+def _text_only(name: str, provider: str, figures: _Figures) -> ModelProfile:
     return ModelProfile(
         name=name,
         provider=provider,
@@ -292,10 +335,11 @@ def _text_only(name: str, provider: str) -> ModelProfile:
         audio_input=False,
         max_images_per_request=0,
         max_images_per_turn=0,
+        **figures,
     )
 
 
-def _audio(name: str, provider: str, *, images: int) -> ModelProfile:
+def _audio(name: str, provider: str, figures: _Figures, *, images: int) -> ModelProfile:
     return ModelProfile(
         name=name,
         provider=provider,
@@ -303,39 +347,91 @@ def _audio(name: str, provider: str, *, images: int) -> ModelProfile:
         audio_input=True,
         max_images_per_request=images,
         max_images_per_turn=images,
+        **figures,
     )
 
 
+# Where the token limits and output capabilities below come from (Azure pages by title, URL and ms.date; their text is
+# in MicrosoftDocs/azure-ai-docs). The catalog pages give each model's Input and Output tokens, "Tool calling" and
+# "Response formats"; Azure's Foundry structured-outputs how-to (https://learn.microsoft.com/azure/ai-foundry/
+# foundry-models/how-to/use-structured-outputs) says json_schema support is "structured outputs" in that column, so
+# "Text, JSON" (JSON mode only) is structured_output=False. Where two Azure pages disagree on a limit, the smaller is
+# taken (it holds on every deployment); a capability they disagree on is left None.
+#   [AOAI] "Azure OpenAI in Microsoft Foundry Models" (2026-01-14),
+#          https://learn.microsoft.com/azure/ai-foundry/openai/concepts/models
+#   [SO] "How to use structured outputs with Azure OpenAI in Microsoft Foundry Models" (2025-12-06),
+#          https://learn.microsoft.com/azure/ai-foundry/openai/how-to/structured-outputs (its "Supported models")
+#   [SPEAK] "Quickstart: Get started with Azure OpenAI audio generation": the models that generate audio,
+#          https://learn.microsoft.com/azure/ai-foundry/openai/audio-completions-quickstart
+#   [PARTNERS] "Foundry Models from partners and community" (2025-09-05),
+#          https://learn.microsoft.com/azure/ai-foundry/foundry-models/concepts/models-from-partners
+#   [FEATURED] "Featured models of Foundry model catalog" (2025-07-29),
+#          https://learn.microsoft.com/azure/machine-learning/concept-models-featured
+#   [DIRECT] "Foundry Models sold directly by Azure", other collections (2025-12-09),
+#          https://learn.microsoft.com/azure/ai-foundry/foundry-models/concepts/models-sold-directly-by-azure
+#   [OAI-AUDIO] OpenAI's model page "GPT-4o Audio", https://developers.openai.com/api/docs/models/gpt-4o-audio-preview
 #: Known profiles, keyed by lower-case model name. Look-ups also match a known name followed by a version or size
 #: suffix (``gpt-4o-2024-11-20`` finds ``gpt-4o``), longest name first.
 PROFILES: Mapping[str, ModelProfile] = {
     p.name: p
     for p in (
-        _audio("phi-4-multimodal-instruct", "Microsoft", images=MAX_IMAGES_PER_REQUEST),
-        # The Phi-3 vision how-to: one image per turn, and only the last is kept; more is an error.
-        _vision("phi-3-vision-128k-instruct", "Microsoft", images=1, system_messages=False),
-        _vision("phi-3.5-vision-instruct", "Microsoft", images=1, system_messages=False),
-        _vision("gpt-4o", "OpenAI"),
-        _vision("gpt-4o-mini", "OpenAI"),
-        _vision("gpt-4.1", "OpenAI"),
-        _vision("gpt-4.1-mini", "OpenAI"),
-        _vision("gpt-4.1-nano", "OpenAI"),
-        # The audio-preview deployments take text and audio only.
-        _audio("gpt-4o-audio-preview", "OpenAI", images=0),
-        _audio("gpt-4o-mini-audio-preview", "OpenAI", images=0),
-        _vision("mistral-small-2503", "Mistral AI"),
-        _vision("mistral-medium-2505", "Mistral AI"),
-        _text_only("mistral-large-2411", "Mistral AI"),
-        _text_only("phi-4", "Microsoft"),
-        # Llama 3.2 vision answers about a single image per request.
-        _vision("llama-3.2-11b-vision-instruct", "Meta", images=1),
-        _vision("llama-3.2-90b-vision-instruct", "Meta", images=1),
-        _vision("llama-4-maverick-17b-128e-instruct-fp8", "Meta"),
-        _vision("llama-4-scout-17b-16e-instruct", "Meta"),
+        # [PARTNERS] and [FEATURED]: 131,072 in, 4,096 out, no tool calling, text only.
+        _audio("phi-4-multimodal-instruct", "Microsoft", _figures(131_072, 4_096, tools=False, schema=False),
+               images=MAX_IMAGES_PER_REQUEST),
+        # The Phi-3 vision how-to (seed 004_bdf31811dfed966d.txt): one image per turn, only the last is kept, no
+        # system role, and no JSON output. Its model card (huggingface.co/microsoft/Phi-3-vision-128k-instruct) says
+        # "128K" context, taken as 128,000 (the lower reading); no Azure page read gives its output limit or tool
+        # calling, so those stay unknown.
+        _vision("phi-3-vision-128k-instruct", "Microsoft", _figures(128_000, None, tools=None, schema=False), images=1,
+                system_messages=False),
+        # [FEATURED]: 131,072 in, 4,096 out, no tool calling, text only; the Phi-3 how-to's limits as above.
+        _vision("phi-3.5-vision-instruct", "Microsoft", _figures(131_072, 4_096, tools=False, schema=False), images=1,
+                system_messages=False),
+        # [AOAI]: 128,000 in, 16,384 out, parallel function calling (versions 2024-08-06 and 2024-11-20; the older
+        # 2024-05-13 had 4,096 out and no structured outputs). [SO] lists 2024-08-06 and 2024-11-20.
+        _vision("gpt-4o", "OpenAI", _figures(128_000, 16_384, tools=True, schema=True)),
+        # [AOAI]: 128,000 in, 16,384 out, parallel function calling; [SO] lists 2024-07-18.
+        _vision("gpt-4o-mini", "OpenAI", _figures(128_000, 16_384, tools=True, schema=True)),
+        # [AOAI], GPT-4.1 series: 32,768 out, function calling, structured outputs ([SO] lists all three). The
+        # context is 1,047,576 on global deployments but 128,000 on standard and provisioned managed ones (300,000
+        # batch): 128,000 holds on all of them. Pass your own ModelProfile for the larger window.
+        _vision("gpt-4.1", "OpenAI", _figures(128_000, 32_768, tools=True, schema=True)),
+        _vision("gpt-4.1-mini", "OpenAI", _figures(128_000, 32_768, tools=True, schema=True)),
+        _vision("gpt-4.1-nano", "OpenAI", _figures(128_000, 32_768, tools=True, schema=True)),
+        # The audio-preview deployments take text and audio only, and speak ([SPEAK]). [AOAI], GPT-4o audio models:
+        # 128,000 in, 16,384 out; [SO]: no structured outputs for either (2024-12-17). [OAI-AUDIO] lists function
+        # calling for gpt-4o-audio-preview; no page read says whether the mini one calls tools.
+        _audio("gpt-4o-audio-preview", "OpenAI", _figures(128_000, 16_384, tools=True, schema=False, speaks=True),
+               images=0),
+        _audio("gpt-4o-mini-audio-preview", "OpenAI",
+               _figures(128_000, 16_384, tools=None, schema=False, speaks=True), images=0),
+        # [PARTNERS] says 32,768 in and [FEATURED] 131,072: 32,768 holds on both. Both: 4,096 out, tool calling,
+        # "Text, JSON".
+        _vision("mistral-small-2503", "Mistral AI", _figures(32_768, 4_096, tools=True, schema=False)),
+        # [PARTNERS] and [FEATURED]: 128,000 in, 128,000 out, no tool calling, "Text, JSON".
+        _vision("mistral-medium-2505", "Mistral AI", _figures(128_000, 128_000, tools=False, schema=False)),
+        # [PARTNERS] and [FEATURED]: 128,000 in, 4,096 out, tool calling, "Text, JSON".
+        _text_only("mistral-large-2411", "Mistral AI", _figures(128_000, 4_096, tools=True, schema=False)),
+        # [PARTNERS] and [FEATURED]: 16,384 in, 16,384 out, no tool calling, text only.
+        _text_only("phi-4", "Microsoft", _figures(16_384, 16_384, tools=False, schema=False)),
+        # Llama 3.2 vision answers about a single image per request. [PARTNERS] and [FEATURED], both sizes: 128,000
+        # in, 8,192 out, no tool calling, text only.
+        _vision("llama-3.2-11b-vision-instruct", "Meta", _figures(128_000, 8_192, tools=False, schema=False),
+                images=1),
+        _vision("llama-3.2-90b-vision-instruct", "Meta", _figures(128_000, 8_192, tools=False, schema=False),
+                images=1),
+        # [DIRECT] says 1M in, 1M out and no tool calling; [FEATURED] 128,000 in, 8,192 out and tool calling: the
+        # smaller limits hold on both, and tool calling stays unknown. Both: text only.
+        _vision("llama-4-maverick-17b-128e-instruct-fp8", "Meta", _figures(128_000, 8_192, tools=None, schema=False)),
+        # [PARTNERS] and [FEATURED]: 128,000 in, 8,192 out, text only; tool calling is "No" on the first and "Yes" on
+        # the second, so it stays unknown.
+        _vision("llama-4-scout-17b-16e-instruct", "Meta", _figures(128_000, 8_192, tools=None, schema=False)),
     )
-}
+}  # fmt: skip
 
-#: Used for models this table does not know: every input is allowed, with the documented service-wide limits.
+#: Used for models this table does not know: every input is allowed, with the documented service-wide limits. Tools
+#: may be bound (the request is the service's to refuse); token limits and the output capabilities are unknown, so
+#: LangChain's profile leaves them out.
 DEFAULT_PROFILE = ModelProfile(
     name="default",
     provider="unknown",
@@ -343,6 +439,7 @@ DEFAULT_PROFILE = ModelProfile(
     audio_input=True,
     max_images_per_request=MAX_IMAGES_PER_REQUEST,
     max_images_per_turn=MAX_IMAGES_PER_REQUEST,
+    tool_calling=True,
 )
 
 _NAMES_LONGEST_FIRST = sorted(PROFILES, key=len, reverse=True)
@@ -369,13 +466,21 @@ def resolve_profile(model: str | None) -> ModelProfile:
 def to_langchain_profile(profile: ModelProfile) -> LangChainModelProfile:
     """LangChain's ``ModelProfile`` (the chat model's ``profile`` field) for one of these profiles.
 
+    What the profile does not know (a ``None``) is left out, so LangChain's users fall back as they would for any
+    model without the figure, instead of trusting a guess.
+
     Example:
-        >>> to_langchain_profile(resolve_profile("gpt-4o"))["audio_inputs"]
-        False
-    """
+        >>> gpt_4o = to_langchain_profile(resolve_profile("gpt-4o"))
+        >>> gpt_4o["audio_inputs"], gpt_4o["max_input_tokens"], gpt_4o["structured_output"], gpt_4o["audio_outputs"]
+        (False, 128000, True, False)
+        >>> to_langchain_profile(resolve_profile("gpt-4o-audio-preview"))["audio_outputs"]
+        True
+        >>> "max_input_tokens" in to_langchain_profile(DEFAULT_PROFILE), to_langchain_profile(DEFAULT_PROFILE)["tool_calling"]
+        (False, True)
+    """  # noqa: E501 - one doctest line
     from langchain_core.language_models import ModelProfile as LangChainModelProfile
 
-    return LangChainModelProfile(
+    result = LangChainModelProfile(
         name=profile.name,
         text_inputs=True,
         image_inputs=profile.image_input,
@@ -386,12 +491,21 @@ def to_langchain_profile(profile: ModelProfile) -> LangChainModelProfile:
         # Media a tool returns is sent in a user message after the tool results, so it works wherever images do.
         image_tool_message=profile.image_input,
         pdf_tool_message=False,
-        tool_calling=True,
-        tool_choice=True,
-        tool_call_streaming=True,
         text_outputs=True,
         image_outputs=False,
-        audio_outputs=False,
         video_outputs=False,
         mid_conversation_system_messages=profile.system_messages,
     )
+    known = {
+        "max_input_tokens": profile.max_input_tokens,
+        "max_output_tokens": profile.max_output_tokens,
+        "structured_output": profile.structured_output,
+        "reasoning_output": profile.reasoning_output,
+        "audio_outputs": profile.audio_output,
+        "tool_calling": profile.tool_calling,
+        # The client sends tool_choice and streams tool-call chunks for any model that calls tools at all.
+        "tool_choice": profile.tool_calling,
+        "tool_call_streaming": profile.tool_calling,
+    }
+    result.update(cast("LangChainModelProfile", {key: value for key, value in known.items() if value is not None}))
+    return result

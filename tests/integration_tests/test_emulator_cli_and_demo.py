@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -119,3 +120,45 @@ def test_the_demo_uses_your_endpoint_when_the_env_says_so(
     assert f"Using your endpoint {emulator.endpoint_for('openai-v1')} (openai-v1)" in printed
     assert len(emulator.requests) == 3
     assert all(r.path == "/openai/v1/chat/completions" for r in emulator.requests)
+
+
+def _demo_env(emulator: Emulator, kind: str) -> dict[str, str]:
+    from tests.conftest import API_KEY
+
+    return {
+        **os.environ,
+        "AZURE_INFERENCE_ENDPOINT": emulator.endpoint_for(kind),
+        "AZURE_INFERENCE_CREDENTIAL": API_KEY,
+        "AZURE_INFERENCE_MODEL": emulator.model,
+    }
+
+
+def test_the_demo_skips_audio_on_a_gpt_4o_deployment(emulator_factory: Callable[..., Emulator]) -> None:
+    emulator = emulator_factory("gpt-4o")
+    result = subprocess.run(
+        [sys.executable, "-m", "langchain_azure_multimodal.demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_demo_env(emulator, "azure-openai"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "skipping the audio step: gpt-4o takes no audio input\n" in result.stdout
+    assert "Image -> [emulator:gpt-4o] Received 1 image" in result.stdout
+    assert "Audio ->" not in result.stdout
+    assert "Usage of the two calls:" in result.stdout
+    assert len(emulator.requests) == 2  # the image and the stream; no audio was sent to be refused
+
+
+def test_the_demo_skips_the_image_on_an_audio_only_deployment(
+    emulator_factory: Callable[..., Emulator], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = emulator_factory("gpt-4o-audio-preview")
+    for name, value in _demo_env(emulator, "openai-v1").items():
+        monkeypatch.setenv(name, value)
+    assert demo.main() == 0
+    printed = capsys.readouterr().out
+    assert "skipping the image step: gpt-4o-audio-preview takes no image input\n" in printed
+    assert "Audio -> [emulator:gpt-4o-audio-preview] Received 1 audio clip" in printed
+    assert "Image ->" not in printed

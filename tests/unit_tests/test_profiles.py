@@ -1,24 +1,31 @@
 from __future__ import annotations
 
+import inspect
 import mimetypes
 from collections.abc import Callable
+from typing import Any, get_type_hints
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from langchain_core.language_models import ModelProfile as LangChainModelProfile
+from pydantic import BaseModel
 
-from langchain_azure_multimodal import _audio, _images
+from langchain_azure_multimodal import ChatAzureMultimodal, _audio, _images
 from langchain_azure_multimodal.profiles import (
     DEFAULT_PROFILE,
     MEDIA_TYPES_BY_EXTENSION,
     PROFILES,
+    ModelProfile,
     TileTokenRule,
     find_profile,
     media_kind_for_name,
     media_type_for_name,
     resolve_profile,
     text_tokens,
+    to_langchain_profile,
 )
+from langchain_azure_multimodal.testing import MockWire, WireCall, completion
 from tests.support.media import encoded_audio, image_bytes, wav_bytes
 
 
@@ -175,3 +182,200 @@ def test_the_machine_mime_types_do_not_matter(monkeypatch: pytest.MonkeyPatch) -
         "audio/wav",
         "audio/webm",
     ]
+
+
+# --- token limits and output capabilities (issue 12) ------------------------------------------------------------
+
+#: The figures left unknown on purpose; profiles.py says why beside each. Any other None is a profile added
+#: without its figures.
+UNKNOWN_ON_PURPOSE = {
+    ("phi-3-vision-128k-instruct", "max_output_tokens"),
+    ("phi-3-vision-128k-instruct", "tool_calling"),
+    ("gpt-4o-mini-audio-preview", "tool_calling"),
+    ("llama-4-maverick-17b-128e-instruct-fp8", "tool_calling"),
+    ("llama-4-scout-17b-16e-instruct", "tool_calling"),
+}
+FIGURES = (
+    "max_input_tokens",
+    "max_output_tokens",
+    "structured_output",
+    "tool_calling",
+    "reasoning_output",
+    "audio_output",
+)
+#: Each figure and the key LangChain's profile carries it under.
+LANGCHAIN_KEYS = {
+    "max_input_tokens": "max_input_tokens",
+    "max_output_tokens": "max_output_tokens",
+    "structured_output": "structured_output",
+    "tool_calling": "tool_calling",
+    "reasoning_output": "reasoning_output",
+    "audio_output": "audio_outputs",
+}
+
+
+def test_every_known_profile_has_its_figures_unless_unknown_on_purpose() -> None:
+    missing = {(p.name, f) for p in PROFILES.values() for f in FIGURES if getattr(p, f) is None}
+    assert missing == UNKNOWN_ON_PURPOSE
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_known_profile_has_a_context_window_that_langchain_sees(name: str) -> None:
+    profile = PROFILES[name]
+    assert profile.max_input_tokens is not None and profile.max_input_tokens >= 16_384
+    assert to_langchain_profile(profile)["max_input_tokens"] == profile.max_input_tokens
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_langchain_gets_each_known_figure_and_no_unknown_one(name: str) -> None:
+    profile, langchain = PROFILES[name], to_langchain_profile(PROFILES[name])
+    for figure, key in LANGCHAIN_KEYS.items():
+        value = getattr(profile, figure)
+        assert langchain.get(key, "left out") == ("left out" if value is None else value), figure
+
+
+@pytest.mark.parametrize(
+    ("model", "context", "output"),
+    [
+        ("gpt-4o-2024-11-20", 128_000, 16_384),
+        ("gpt-4o-mini", 128_000, 16_384),
+        ("gpt-4.1", 128_000, 32_768),  # the window every deployment type has, not the global 1,047,576
+        ("gpt-4o-audio-preview", 128_000, 16_384),
+        ("phi-4-multimodal-instruct", 131_072, 4_096),
+        ("phi-4", 16_384, 16_384),
+        ("mistral-small-2503", 32_768, 4_096),  # the smaller of the two Azure pages' figures
+        ("llama-3.2-90b-vision-instruct", 128_000, 8_192),
+    ],
+)
+def test_token_limits_from_the_azure_pages(model: str, context: int, output: int) -> None:
+    profile = resolve_profile(model)
+    assert (profile.max_input_tokens, profile.max_output_tokens) == (context, output)
+
+
+def test_max_output_tokens_is_left_out_where_no_page_gives_it() -> None:
+    assert "max_output_tokens" not in to_langchain_profile(PROFILES["phi-3-vision-128k-instruct"])
+    assert to_langchain_profile(PROFILES["gpt-4o"])["max_output_tokens"] == 16_384
+
+
+def test_structured_output_only_where_the_service_takes_a_json_schema() -> None:
+    takes_schema = {name for name, profile in PROFILES.items() if profile.structured_output}
+    assert takes_schema == {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"}
+    assert to_langchain_profile(PROFILES["gpt-4o"])["structured_output"] is True
+    # JSON mode is not a schema: Mistral's "Text, JSON", and no JSON at all for Phi-3 vision (seed 004).
+    assert to_langchain_profile(PROFILES["mistral-large-2411"])["structured_output"] is False
+    assert to_langchain_profile(PROFILES["gpt-4o-audio-preview"])["structured_output"] is False
+
+
+def test_tool_calling_follows_the_catalog_and_tool_choice_follows_it() -> None:
+    for name, expected in [("gpt-4o", True), ("mistral-large-2411", True), ("phi-4-multimodal-instruct", False)]:
+        langchain = to_langchain_profile(PROFILES[name])
+        assert (langchain["tool_calling"], langchain["tool_choice"], langchain["tool_call_streaming"]) == (
+            expected,
+            expected,
+            expected,
+        ), name
+    unknown = to_langchain_profile(PROFILES["llama-4-scout-17b-16e-instruct"])
+    assert not {"tool_calling", "tool_choice", "tool_call_streaming"} & set(unknown)
+
+
+def test_no_known_model_sends_reasoning() -> None:
+    assert all(profile.reasoning_output is False for profile in PROFILES.values())
+    assert to_langchain_profile(PROFILES["gpt-4.1"])["reasoning_output"] is False
+
+
+def test_only_the_audio_preview_models_speak() -> None:
+    assert to_langchain_profile(resolve_profile("gpt-4o-audio-preview-2024-12-17"))["audio_outputs"] is True
+    assert to_langchain_profile(PROFILES["gpt-4o-mini-audio-preview"])["audio_outputs"] is True
+    assert to_langchain_profile(PROFILES["gpt-4o"])["audio_outputs"] is False
+    assert {name for name, p in PROFILES.items() if p.audio_output} == {
+        "gpt-4o-audio-preview",
+        "gpt-4o-mini-audio-preview",
+    }
+
+
+def test_the_default_profile_stays_permissive_and_claims_no_figure() -> None:
+    langchain = to_langchain_profile(DEFAULT_PROFILE)
+    assert langchain["image_inputs"] and langchain["audio_inputs"] and langchain["tool_calling"]
+    assert not {
+        "max_input_tokens",
+        "max_output_tokens",
+        "structured_output",
+        "reasoning_output",
+        "audio_outputs",
+    } & set(langchain)
+
+
+def test_a_profile_built_without_the_new_fields_still_works_and_claims_nothing_new() -> None:
+    custom = ModelProfile("my-vlm", "Contoso", True, False, 4, 4)
+    assert all(getattr(custom, figure) is None for figure in FIGURES)
+    langchain = to_langchain_profile(custom)
+    assert langchain["image_inputs"] and not set(LANGCHAIN_KEYS.values()) & set(langchain)
+    sized = to_langchain_profile(ModelProfile("my-vlm", "Contoso", True, False, 4, 4, max_input_tokens=32_768))
+    assert sized["max_input_tokens"] == 32_768
+
+
+@pytest.mark.parametrize("profile", [*PROFILES.values(), DEFAULT_PROFILE], ids=lambda p: p.name)
+def test_langchain_profiles_use_only_keys_langchain_declares(profile: ModelProfile) -> None:
+    assert set(to_langchain_profile(profile)) <= set(get_type_hints(LangChainModelProfile))
+
+
+# --- what LangChain does with them --------------------------------------------------------------------------------
+
+V1 = "https://my-resource.openai.azure.com/openai/v1"
+
+
+def _langchain_reads_profiles() -> bool:
+    from langchain.agents.middleware import SummarizationMiddleware
+
+    # langchain 1.0 (the floor pyproject allows) predates profiles: no fractional trigger, no profile-based choice.
+    return "trigger" in inspect.signature(SummarizationMiddleware.__init__).parameters
+
+
+needs_profiles = pytest.mark.skipif(not _langchain_reads_profiles(), reason="this langchain reads no model profiles")
+
+
+class _StopError(Exception):
+    pass
+
+
+def _stop(call: WireCall) -> dict[str, Any]:
+    raise _StopError
+
+
+class Weather(BaseModel):
+    city: str
+    celsius: int
+
+
+@needs_profiles
+def test_summarization_takes_a_fraction_trigger_where_the_context_window_is_known() -> None:
+    from langchain.agents.middleware import SummarizationMiddleware
+
+    SummarizationMiddleware(ChatAzureMultimodal(endpoint=V1, model="gpt-4o", api_key="k"), trigger=("fraction", 0.8))
+    with pytest.raises(ValueError, match="profile information is required"):
+        SummarizationMiddleware(
+            ChatAzureMultimodal(endpoint=V1, model="my-deployment", api_key="k"), trigger=("fraction", 0.8)
+        )
+
+
+@needs_profiles
+def test_create_agent_asks_for_a_json_schema_where_the_profile_says_the_model_takes_one() -> None:
+    from langchain.agents import create_agent
+
+    # A name LangChain's own list of structured-output models does not know, so only the profile can tell it.
+    custom = ModelProfile("contoso-vlm", "Contoso", True, False, 4, 4, structured_output=True)
+    wire = MockWire(lambda call: completion('{"city": "Oslo", "celsius": 4}'))
+    llm = ChatAzureMultimodal(endpoint=V1, model="contoso-vlm", model_profile=custom, wire=wire)
+    result = create_agent(llm, response_format=Weather).invoke({"messages": [("user", "Weather in Oslo?")]})
+    assert result["structured_response"] == Weather(city="Oslo", celsius=4)
+    assert wire.calls[0].body["response_format"]["type"] == "json_schema"
+
+
+def test_create_agent_falls_back_to_a_tool_where_the_model_has_json_mode_only() -> None:
+    from langchain.agents import create_agent
+
+    wire = MockWire(_stop)
+    llm = ChatAzureMultimodal(endpoint=V1, model="mistral-large-2411", wire=wire)
+    with pytest.raises(_StopError):
+        create_agent(llm, response_format=Weather).invoke({"messages": [("user", "Weather in Oslo?")]})
+    assert "response_format" not in wire.calls[0].body and wire.calls[0].body["tools"]
