@@ -23,6 +23,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, InvalidToolCall, 
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 #: ``response_metadata["model_provider"]`` of every message this package makes.
 MODEL_PROVIDER = "azure_ai"
@@ -69,6 +70,8 @@ def _response_metadata(completion: Mapping[str, Any], choice: Mapping[str, Any])
         metadata["content_filtered"] = metadata["finish_reason"] == "content_filter"
     if choice.get("content_filter_results") is not None:
         metadata["content_filter_results"] = choice["content_filter_results"]
+    if choice.get("logprobs") is not None:
+        metadata["logprobs"] = choice["logprobs"]
     prompt_filters = completion.get("prompt_filter_results")
     if prompt_filters is not None:
         metadata["prompt_filter_results"] = prompt_filters
@@ -99,12 +102,12 @@ def _content(text: str | None, reasoning: str | None) -> str | list[str | dict[s
     return blocks
 
 
-def to_ai_message(data: Mapping[str, Any]) -> AIMessage:
-    """The ``AIMessage`` for a non-streamed ``ChatCompletions`` (first choice)."""
+def to_ai_message(data: Mapping[str, Any], index: int = 0) -> AIMessage:
+    """The ``AIMessage`` for a non-streamed ``ChatCompletions``: its first choice, or the one at ``index``."""
     choices = data.get("choices") or []
     if not choices:
         raise ValueError(f"the service answered with no choices (response id {data.get('id')!r})")
-    choice = choices[0]
+    choice = choices[index]
     message = choice.get("message") or {}
     tool_calls, invalid_tool_calls = _tool_calls(message.get("tool_calls") or [])
     return AIMessage(
@@ -148,9 +151,11 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
         chunks.append(
             tool_call_chunk(name=function.get("name"), args=function.get("arguments"), id=raw.get("id"), index=index)
         )
-    metadata = {"model_provider": MODEL_PROVIDER}
+    metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
     if choice.get("finish_reason") is not None:
         metadata = _response_metadata(data, choice)
+    elif choice.get("logprobs") is not None:  # each piece's; adding the chunks joins their lists
+        metadata["logprobs"] = choice["logprobs"]
     return AIMessageChunk(
         content=content,
         tool_call_chunks=chunks,
@@ -158,3 +163,24 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
         response_metadata=metadata,
         id=data.get("id"),
     )
+
+
+def to_chat_result(data: Mapping[str, Any]) -> ChatResult:
+    """A generation per choice (``n`` of them when ``n`` was asked), and the ``llm_output`` LangChain's callbacks
+    read (``token_usage``, ``model_name``)."""
+    messages = [to_ai_message(data, index) for index in range(len(data.get("choices") or [None]))]
+    return ChatResult(generations=[ChatGeneration(message=m) for m in messages], llm_output=llm_output(messages[0]))
+
+
+def llm_output(message: AIMessage) -> dict[str, Any]:
+    """``LLMResult.llm_output`` for an answer: its token usage and model name."""
+    return {"model_name": message.response_metadata.get("model_name"), "token_usage": message.usage_metadata}
+
+
+def to_generation_chunk(update: Mapping[str, Any], state: StreamState) -> ChatGenerationChunk | None:
+    """The ``ChatGenerationChunk`` for one streamed update, with the finish reason as generation info."""
+    message = to_ai_message_chunk(update, state)
+    if message is None:
+        return None
+    reason = message.response_metadata.get("finish_reason")
+    return ChatGenerationChunk(message=message, generation_info={"finish_reason": reason} if reason else None)

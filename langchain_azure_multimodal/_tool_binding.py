@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Literal
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import PydanticToolsParser
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
@@ -47,10 +48,18 @@ def format_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[str
     if choice is True or choice == "any":
         return "required"
     if isinstance(choice, dict):
-        return choice
+        # The spec's one object form: a named function. Anything else the service would refuse with a 400.
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        if choice.get("type") != "function" or not isinstance(name, str) or set(choice) != {"type", "function"}:
+            raise ValueError(
+                f"tool_choice {choice!r} is not a tool choice the service takes: use auto, none, required, a tool "
+                'name, or {"type": "function", "function": {"name": "<tool>"}}'
+            )
+        choice = name
     if not isinstance(choice, str):
         raise TypeError(f"tool_choice must be a str, bool or dict, not {type(choice).__name__}")
-    if choice in ("auto", "none", "required"):
+    if choice in ("auto", "none", "required") and choice not in tool_names:
         return choice
     if choice not in tool_names:
         known = ", ".join(tool_names) or "no tools are bound"
@@ -107,6 +116,23 @@ def json_schema_response_format(schema: dict[str, Any] | type, *, strict: bool |
     return {"type": "json_schema", "json_schema": definition}
 
 
+def _require_tool_call(name: str) -> Callable[[AIMessage], AIMessage]:
+    """A check before the tools parser, which gives ``None`` for an answer with no call: that is no structured
+    output, and is said so, with the answer's text (``include_raw=True`` puts it in ``parsing_error``)."""
+
+    def check(message: AIMessage) -> AIMessage:
+        calls = [*message.tool_calls, *message.invalid_tool_calls]
+        if not any(call.get("name") == name for call in calls):
+            raise OutputParserException(
+                f"the model answered without calling the {name!r} tool, so there is no structured output; its answer "
+                f"was {message.text[:200]!r}. Retry, or use method='json_schema' where the model supports it",
+                llm_output=message.text,
+            )
+        return message
+
+    return check
+
+
 def structured_output(
     bind: Callable[..., Runnable[LanguageModelInput, AIMessage]],
     bind_tools: Callable[..., Runnable[LanguageModelInput, AIMessage]],
@@ -130,7 +156,7 @@ def structured_output(
             strict=strict,
             ls_structured_output_format={"kwargs": {"method": method, "strict": strict}, "schema": tool},
         )
-        parser = (
+        parser = RunnableLambda(_require_tool_call(name)) | (
             PydanticToolsParser(tools=[schema], first_tool_only=True)
             if is_pydantic
             else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)

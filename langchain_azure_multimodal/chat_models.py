@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self, get_args
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models import ModelProfile as LangChainModelProfile
 from langchain_core.language_models.chat_models import BaseChatModel, agenerate_from_stream, generate_from_stream
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._azure.credentials import Credential
 from ._azure.interface import Wire
 from ._azure.types import AzureKeyCredential
 from ._azure.wire import ChatWire
-from ._messages import ImageDetail, parse_messages, to_wire_messages
-from ._preflight import ImagePolicy, MediaOptions, check_endpoint_takes_audio, prepare
-from ._responses import StreamState, to_ai_message, to_ai_message_chunk
-from .endpoints import EndpointKind, EndpointSettings, resolve_endpoint
+from ._chat_request import BODY_FIELDS, ExtraParameters, build_request
+from ._messages import ImageDetail, parse_messages
+from ._model_arguments import constructor_names, sort_constructor_arguments
+from ._preflight import ImagePolicy, MediaOptions
+from ._responses import StreamState, llm_output, to_chat_result, to_generation_chunk
+from .endpoints import EndpointKind, EndpointSettings, detect_endpoint_kind, resolve_endpoint
 from .errors import EndpointError
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
@@ -32,9 +43,7 @@ if TYPE_CHECKING:
 
     from . import _tool_binding
 
-ExtraParameters = Literal["pass-through", "drop", "error"]
 _PIPELINE_FIELDS = frozenset({"credential", "client_kwargs", "max_retries", "timeout"})
-_GENERATION_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty")
 
 
 class ChatAzureMultimodal(BaseChatModel):
@@ -60,8 +69,14 @@ class ChatAzureMultimodal(BaseChatModel):
         populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=(), hide_input_in_errors=True
     )
 
-    endpoint: str | None = Field(default_factory=lambda: os.environ.get("AZURE_INFERENCE_ENDPOINT"))
-    """The endpoint URL; env ``AZURE_INFERENCE_ENDPOINT``."""
+    endpoint: str | None = Field(
+        default_factory=lambda: os.environ.get("AZURE_INFERENCE_ENDPOINT"),
+        validation_alias=AliasChoices("endpoint", "base_url", "azure_endpoint"),
+    )
+    """The endpoint URL (also as ``base_url=`` or ``azure_endpoint=``); env ``AZURE_INFERENCE_ENDPOINT``."""
+    azure_deployment: str | None = None
+    """An Azure OpenAI deployment: completes a resource URL (``https://<resource>.openai.azure.com``) into the
+    deployment's route; on ``/openai/v1`` it is the ``model``."""
     credential: Credential | None = Field(
         default_factory=lambda: SecretStr(k) if (k := os.environ.get("AZURE_INFERENCE_CREDENTIAL")) else None,
         alias="api_key",
@@ -77,18 +92,38 @@ class ChatAzureMultimodal(BaseChatModel):
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    """The OpenAI-protocol limit (reasoning models take only this one); sent as such."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
-    model_extras: dict[str, Any] = Field(default_factory=dict)
-    """Model-specific parameters added to the request body as they are (``top_k``, ``safe_prompt``, ...)."""
+    reasoning_effort: str | None = None
+    """For reasoning models: ``minimal``, ``low``, ``medium`` or ``high``."""
+    n: int | None = None
+    """How many answers to generate; each becomes a generation of the result."""
+    logprobs: bool | None = None
+    """Ask for the answer's log probabilities; they come back in ``response_metadata["logprobs"]``."""
+    top_logprobs: int | None = None
+    modalities: list[str] | None = None
+    """``["text"]`` or ``["text", "audio"]`` (audio output, where the model speaks)."""
+    audio: dict[str, Any] | None = None
+    """Audio output settings: ``{"voice": ..., "format": ...}``."""
+    model_extras: dict[str, Any] = Field(
+        default_factory=dict, validation_alias=AliasChoices("model_extras", "model_kwargs")
+    )
+    """Model-specific parameters added to the request body as they are (``top_k``, ``safe_prompt``, ...); also as
+    ``model_kwargs=``. A constructor keyword that is not a field lands here too, with a warning; one that looks like
+    a typo of a field (``temprature``) is refused. The parameters OpenAI's protocol has and the Model Inference API
+    does not (``max_completion_tokens``, ``reasoning_effort``, ``n``, ``logprobs``, ``top_logprobs``, ``audio``) are
+    sent as extras on the Model Inference routes."""
     extra_parameters: ExtraParameters | None = None
     """The ``extra-parameters`` header; ``pass-through`` by default when there are ``model_extras``."""
     max_retries: int = 2
     """Retries on 408, 429, 500, 502, 503, 504 and connection errors, with backoff honouring Retry-After."""
     timeout: float | None = None
-    """Seconds to wait for each request (connect and read)."""
+    """Seconds each try may wait to connect and between two reads. ``None``: 10 s to connect and 600 s between
+    reads (a call that is not streamed gets no byte until the whole answer is ready)."""
     streaming: bool = False
     stream_usage: bool = True
     """Ask for token usage at the end of a stream (``stream_options.include_usage``)."""
@@ -119,16 +154,26 @@ class ChatAzureMultimodal(BaseChatModel):
     _settings: EndpointSettings = PrivateAttr()
     _info_profile: ModelProfile | None = PrivateAttr(default=None)
     _wire: Wire | None = PrivateAttr(default=None)
+    _profile_given: bool = PrivateAttr(default=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:
             super().__init__(*args, **kwargs)
+            # Asked here: langchain-core's validator sets profile too, so the field set cannot tell whose it is.
+            self._profile_given = kwargs.get("profile") is not None
         except ValidationError as error:
             # An unusable endpoint is an EndpointError (a ValueError), not pydantic's wrapper around it.
             causes = [e.get("ctx", {}).get("error") for e in error.errors()]
             if len(causes) == 1 and isinstance(causes[0], EndpointError):
                 raise causes[0] from None
             raise
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_arguments(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        return sort_constructor_arguments(values, constructor_names(cls), owner=cls.__name__)
 
     @field_validator("endpoint_kind", mode="before")
     @classmethod
@@ -151,11 +196,18 @@ class ChatAzureMultimodal(BaseChatModel):
                 "ChatAzureMultimodal needs an endpoint: pass endpoint='https://<resource>.openai.azure.com/openai/v1' "
                 "(or another endpoint kind) or set AZURE_INFERENCE_ENDPOINT"
             )
+        deployment = self.azure_deployment
+        kind = self.endpoint_kind or detect_endpoint_kind(self.endpoint)
+        if deployment is not None and kind is EndpointKind.OPENAI_V1:  # /openai/v1 names deployments as the model
+            if self.model not in (None, deployment):
+                raise ValueError(f"model={self.model!r} and azure_deployment={deployment!r} differ; pass one of them")
+            self.model, deployment = deployment, None
         self._settings = resolve_endpoint(
             self.endpoint,
             kind=self.endpoint_kind,
             api_version=self.api_version,
             credential_scopes=self.credential_scopes,
+            deployment=deployment,
         )
         if self._settings.model_required and not self.model:
             raise ValueError(f"{self._settings.kind.value} endpoints need model=<deployment name> ({self.endpoint})")
@@ -183,6 +235,21 @@ class ChatAzureMultimodal(BaseChatModel):
     def _llm_type(self) -> str:
         return "azure-multimodal-chat"
 
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """``dumpd``/``dumps`` give the settings; the key is written as a secret reference, never as itself."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["langchain_azure_multimodal", "chat_models"]``: pass ``valid_namespaces=["langchain_azure_multimodal"]``
+        to ``langchain_core.load.loads``."""
+        return ["langchain_azure_multimodal", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"credential": "AZURE_INFERENCE_CREDENTIAL"}
+
     @property
     def endpoint_settings(self) -> EndpointSettings:
         """The resolved endpoint: kind, normalised URL, API version and Entra scopes."""
@@ -195,7 +262,7 @@ class ChatAzureMultimodal(BaseChatModel):
             "endpoint": self._settings.endpoint,
             "endpoint_kind": self._settings.kind.value,
         }
-        params.update({name: getattr(self, name) for name in _GENERATION_FIELDS if getattr(self, name) is not None})
+        params.update({name: getattr(self, name) for name in BODY_FIELDS if getattr(self, name) is not None})
         if self.stop:
             params["stop"] = self.stop
         if self.model_extras:
@@ -257,7 +324,8 @@ class ChatAzureMultimodal(BaseChatModel):
                 self._info_profile = resolve_profile(self.get_model_info().get("model_name"))
             except Exception:  # no /info after all, or it failed: the default profile applies
                 self._info_profile = DEFAULT_PROFILE
-            self.profile = to_langchain_profile(self._info_profile)
+            if not self._profile_given:  # a profile the user gave is theirs: never replaced
+                self.profile = to_langchain_profile(self._info_profile)
 
     async def _alook_up_profile(self) -> None:
         if self._needs_info_profile():
@@ -266,10 +334,17 @@ class ChatAzureMultimodal(BaseChatModel):
                 self._info_profile = resolve_profile(info.get("model_name"))
             except Exception:
                 self._info_profile = DEFAULT_PROFILE
-            self.profile = to_langchain_profile(self._info_profile)
+            if not self._profile_given:  # a profile the user gave is theirs: never replaced
+                self.profile = to_langchain_profile(self._info_profile)
 
     def _resolve_model_profile(self) -> LangChainModelProfile | None:
         return to_langchain_profile(self.model_profile or resolve_profile(self.model))
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the package's rule (about four characters a token; see
+        :func:`~langchain_azure_multimodal.profiles.text_tokens`), offline: langchain-core's default would need
+        ``transformers`` and a GPT-2 download."""
+        return text_tokens(text)
 
     def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
         """Input tokens by the profile's rules: text by characters, images by the tile rule, audio by duration
@@ -312,53 +387,15 @@ class ChatAzureMultimodal(BaseChatModel):
         self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The request body and headers; pure, so every check happens before the network."""
-        parsed = parse_messages(
-            messages, default_image_detail=kwargs.pop("default_image_detail", self.default_image_detail)
-        )
-        check_endpoint_takes_audio(parsed, self._settings)
-        media = MediaOptions(
-            normalize=kwargs.pop("normalize_media", self.normalize_media),
-            keep_metadata=kwargs.pop("keep_image_metadata", self.keep_image_metadata),
-            image_policy=kwargs.pop("image_policy", self.image_policy),
-        )
-        prepared = prepare(parsed, self._known_profile(), media)
-        body: dict[str, Any] = {"messages": to_wire_messages(prepared)}
-        for name in _GENERATION_FIELDS:
-            value = kwargs.pop(name, None)
-            value = getattr(self, name) if value is None else value
-            if value is not None:  # zeros are real settings (temperature=0, seed=0) and must be sent
-                body[name] = value
-        stop = stop if stop is not None else kwargs.pop("stop", None) or self.stop
-        if stop:  # the spec refuses an empty list
-            body["stop"] = list(stop)
-        model = kwargs.pop("model", None) or self.model
-        if model:
-            body["model"] = model
-        for name in ("tools", "tool_choice", "response_format"):
-            if kwargs.get(name) is not None:
-                body[name] = kwargs.pop(name)
-        kwargs.pop("ls_structured_output_format", None)
-        kwargs.pop("strict", None)
-        extras = {**self.model_extras, **kwargs.pop("model_extras", {})}
-        mode = kwargs.pop("extra_parameters", self.extra_parameters)
-        if mode not in (None, *get_args(ExtraParameters)):
-            raise ValueError(f"extra_parameters must be 'pass-through', 'drop' or 'error', not {mode!r}")
-        if kwargs:
-            raise TypeError(f"unexpected keyword arguments for ChatAzureMultimodal: {', '.join(sorted(kwargs))}")
-        if stream:
-            body["stream"] = True
-            if self.stream_usage:
-                if self._settings.native_stream_options:
-                    body["stream_options"] = {"include_usage": True}
-                elif mode in (None, "pass-through"):
-                    extras.setdefault("stream_options", {"include_usage": True})
-        headers: dict[str, str] = {}
-        if extras:
-            body.update(extras)
-            headers["extra-parameters"] = mode or "pass-through"
-        elif mode is not None:
-            headers["extra-parameters"] = mode
-        return body, headers
+        return build_request(self, messages, stop, stream=stream, kwargs=kwargs)
+
+    def _should_stream(self, *, async_api: bool, run_manager: Any = None, **kwargs: Any) -> bool:
+        # invoke() with streaming=True: langchain-core would stream itself and hand on_llm_end no llm_output; our
+        # _generate streams too (tokens still reach the callbacks) and gives the usage and model name. stream()
+        # and astream() pass stream=True and keep core's path.
+        if self.streaming and "stream" not in kwargs:
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _generate(
         self,
@@ -368,11 +405,11 @@ class ChatAzureMultimodal(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+            return _with_llm_output(generate_from_stream(self._stream(messages, stop, run_manager, **kwargs)))
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        return _chat_result(to_ai_message(self._chat_wire().complete(body, headers)))
+        return to_chat_result(self._chat_wire().complete(body, headers))
 
     async def _agenerate(
         self,
@@ -382,11 +419,11 @@ class ChatAzureMultimodal(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         if self.streaming:
-            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+            return _with_llm_output(await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs)))
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        return _chat_result(to_ai_message(await self._chat_wire().acomplete(body, headers)))
+        return to_chat_result(await self._chat_wire().acomplete(body, headers))
 
     def _stream(
         self,
@@ -401,7 +438,7 @@ class ChatAzureMultimodal(BaseChatModel):
         state = StreamState()
         with self._chat_wire().stream(body, headers) as updates:
             for update in updates:
-                chunk = _generation_chunk(update, state)
+                chunk = to_generation_chunk(update, state)
                 if chunk is None:
                     continue
                 if run_manager:
@@ -421,7 +458,7 @@ class ChatAzureMultimodal(BaseChatModel):
         state = StreamState()
         async with self._chat_wire().astream(body, headers) as updates:
             async for update in updates:
-                chunk = _generation_chunk(update, state)
+                chunk = to_generation_chunk(update, state)
                 if chunk is None:
                     continue
                 if run_manager:
@@ -450,11 +487,6 @@ class ChatAzureMultimodal(BaseChatModel):
         choice = _tool_binding.format_tool_choice(tool_choice, names)
         if choice is not None:
             kwargs["tool_choice"] = choice
-        if "parallel_tool_calls" in kwargs:  # not in the Azure AI API: an extra parameter the model may honour
-            kwargs["model_extras"] = {
-                **kwargs.get("model_extras", {}),
-                "parallel_tool_calls": kwargs.pop("parallel_tool_calls"),
-            }
         return super().bind(tools=formatted, **kwargs)
 
     def with_structured_output(
@@ -490,18 +522,9 @@ def _base64_image_without_mime(block: object) -> bool:
     )
 
 
-def _chat_result(message: AIMessage) -> ChatResult:
-    llm_output = {"model_name": message.response_metadata.get("model_name"), "token_usage": message.usage_metadata}
-    return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
-
-
-def _generation_chunk(update: Mapping[str, Any], state: StreamState) -> ChatGenerationChunk | None:
-    message: AIMessageChunk | None = to_ai_message_chunk(update, state)
-    if message is None:
-        return None
-    info = (
-        {"finish_reason": message.response_metadata["finish_reason"]}
-        if "finish_reason" in (message.response_metadata)
-        else None
-    )
-    return ChatGenerationChunk(message=message, generation_info=info)
+def _with_llm_output(result: ChatResult) -> ChatResult:
+    # generate_from_stream gives no llm_output; callbacks read the usage and model name there, as for invoke.
+    message = result.generations[0].message
+    if isinstance(message, AIMessage):
+        result.llm_output = llm_output(message)
+    return result

@@ -57,6 +57,7 @@ __all__ = [
     "CHAT_COMPLETIONS_PATH",
     "COGNITIVE_SERVICES_SCOPE",
     "MODEL_INFO_PATH",
+    "OPENAI_PARAMETERS",
     "ROUTES",
     "SDK_DEFAULT_API_VERSION",
     "SECRET_HEADERS",
@@ -149,6 +150,13 @@ class KindRoute:
 
 #: The kinds with Azure routes (GitHub Models and OpenAI-compatible servers have their own). A serverless endpoint
 #: is a host's root; a local root (the emulator's) follows the serverless route's facts.
+#: Request keys of OpenAI's Chat Completions that the Azure AI Model Inference API does not define. The routes that
+#: speak OpenAI's protocol (``KindRoute.openai_protocol``: Azure OpenAI deployments, ``/openai/v1``) take them as
+#: they are; the Model Inference routes only as extra parameters (with the ``extra-parameters`` header).
+OPENAI_PARAMETERS = frozenset(
+    {"max_completion_tokens", "reasoning_effort", "n", "logprobs", "top_logprobs", "audio", "parallel_tool_calls"}
+)
+
 ROUTES: Mapping[EndpointKind, KindRoute] = MappingProxyType({
     EndpointKind.FOUNDRY: KindRoute(("/models", "/api/models"), api_version=True, model_info=True,
                                     model_required=False, openai_protocol=False),
@@ -374,9 +382,12 @@ def resolve_endpoint(
     kind: EndpointKind | str | None = None,
     api_version: str | None = None,
     credential_scopes: Sequence[str] | None = None,
+    deployment: str | None = None,
 ) -> EndpointSettings:
     """Resolve ``endpoint`` into the settings the client uses. ``kind``, ``api_version`` and
-    ``credential_scopes`` override what detection would choose.
+    ``credential_scopes`` override what detection would choose. ``deployment`` (``azure_deployment`` in
+    langchain-openai) completes an Azure OpenAI resource URL (``https://<resource>.openai.azure.com``) into its
+    deployment route; a URL that names another deployment is refused.
 
     Raises:
         EndpointError: the URL is not http(s), the kind is unknown, an Azure OpenAI URL names no deployment, or
@@ -395,6 +406,8 @@ def resolve_endpoint(
     """  # noqa: E501 - doctest output
     url = _parse(endpoint)
     resolved = _kind(kind) if kind is not None else _detect(url)
+    if deployment is not None:
+        url = _with_deployment(url, resolved, deployment)
     if kind is None and resolved is EndpointKind.AZURE_OPENAI and not _AOAI_PATH.search(url.path.lower()):
         raise EndpointError(
             f"Azure OpenAI endpoint {url.endpoint} names no deployment: use "
@@ -425,6 +438,25 @@ def resolve_endpoint(
         native_stream_options=route.openai_protocol if route else resolved is EndpointKind.OPENAI_COMPATIBLE,
         has_model_info=route.model_info if route else False,
     )
+
+
+def _with_deployment(url: _Url, kind: EndpointKind, deployment: str) -> _Url:
+    if not deployment.strip() or "/" in deployment:
+        raise EndpointError(f"azure_deployment must be a deployment name such as 'gpt-4o', not {deployment!r}")
+    if kind is not EndpointKind.AZURE_OPENAI:
+        raise EndpointError(
+            f"azure_deployment is for Azure OpenAI resource URLs (https://<resource>.openai.azure.com), not "
+            f"{kind.value} endpoints ({url.endpoint}); on /openai/v1 and other routes pass model={deployment!r}"
+        )
+    route = ROUTES[EndpointKind.AZURE_OPENAI].paths[0].format(deployment=deployment)
+    if url.path.rstrip("/") in ("", "/openai"):
+        return replace(url, path=route)
+    if url.path.lower() != route.lower():
+        raise EndpointError(
+            f"the endpoint {url.endpoint} names another deployment than azure_deployment={deployment!r}; "
+            "pass one of the two"
+        )
+    return url
 
 
 def environment_proxies(endpoint: str) -> dict[str, str]:

@@ -574,7 +574,7 @@ MESSAGE_CASES = {
     "unknown keyword argument": Case(
         lambda: user_turn("Hi"),
         TypeError,
-        "unexpected keyword arguments for ChatAzureMultimodal: colour",
+        "ChatAzureMultimodal.invoke got unexpected keyword arguments: 'colour'; to send a model-specific parameter",
         "colour",
         "unexpected keyword",
         call_kwargs={"colour": "red"},

@@ -532,7 +532,7 @@ def test_per_call_values_override_the_instance(emulator_factory: Callable[..., E
 
 
 def test_unknown_keyword_arguments_are_refused_before_the_network(emulator: Emulator) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword arguments for ChatAzureMultimodal: top_k"):
+    with pytest.raises(TypeError, match="unexpected keyword arguments: 'top_k'"):
         model_on(emulator).invoke("Hi", top_k=3)
     assert emulator.requests == []
 

@@ -124,7 +124,7 @@ def test_unknown_tasks_are_refused(text: str) -> None:
 @pytest.mark.parametrize(
     ("kills", "files", "landed"),
     [
-        pytest.param(4, 80, 3, id="4 kills"),
+        pytest.param(2, 40, 1, id="2 kills"),  # the default suite: a crash mid-run resumes (20 in the slow step)
         pytest.param(20, 120, 3, id="20 kills", marks=pytest.mark.slow),
     ],
 )

@@ -117,3 +117,11 @@ def _invoke(model: ChatAzureMultimodal, messages: list[Any], *, stream: bool) ->
     return AIMessage(
         content=merged.content, usage_metadata=merged.usage_metadata, response_metadata=merged.response_metadata
     )
+
+
+class TestChatAzureMultimodalIntegrationV1(TestChatAzureMultimodalIntegration):
+    """The same suite with ``output_version="v1"`` (content as standard blocks), as the partner packages run it."""
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {**super().chat_model_params, "output_version": "v1"}

@@ -116,7 +116,7 @@ def test_an_explicit_key_wins_over_the_environment(monkeypatch: pytest.MonkeyPat
 
 class FakeTokenCredential:
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("tok", int(time.time()) + 3600)
+        return AccessToken("tok-5ecr3t-entra", int(time.time()) + 3600)
 
 
 def test_a_token_credential_is_used_as_it_is() -> None:
@@ -124,7 +124,7 @@ def test_a_token_credential_is_used_as_it_is() -> None:
     model = ChatAzureMultimodal(endpoint=V1, model="gpt-4o", credential=credential)
     assert model.credential is credential
     assert sdk_credential(model.credential, model.endpoint_settings, is_async=False) is credential
-    assert "tok" not in repr(model)
+    assert "tok-5ecr3t-entra" not in repr(model) and "FakeTokenCredential" not in repr(model)
 
 
 BAD_INPUT: dict[str, tuple[dict[str, Any], type[Exception], str]] = {

@@ -23,7 +23,10 @@ class GetWeather(BaseModel):
         (None, None),
         (False, None),
         ("GetWeather", {"type": "function", "function": {"name": "GetWeather"}}),
-        ({"type": "function", "function": {"name": "x"}}, {"type": "function", "function": {"name": "x"}}),
+        (
+            {"type": "function", "function": {"name": "GetWeather"}},
+            {"type": "function", "function": {"name": "GetWeather"}},
+        ),
     ],
 )
 def test_tool_choice_forms(choice: object, wire: object) -> None:

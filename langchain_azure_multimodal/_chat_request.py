@@ -1,0 +1,121 @@
+"""The request for one call: the chat model's settings and the call's arguments, as the wire's body and headers.
+
+Pure (no I/O): every check happens here, before the network. Which keys go in the body and which are extra
+parameters follows the route (see :data:`~.endpoints.OPENAI_PARAMETERS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from langchain_core.messages import BaseMessage
+
+from ._messages import parse_messages, to_wire_messages
+from ._model_arguments import check_call_arguments
+from ._preflight import MediaOptions, check_endpoint_takes_audio, prepare
+from .endpoints import OPENAI_PARAMETERS
+
+if TYPE_CHECKING:
+    from .chat_models import ChatAzureMultimodal
+
+ExtraParameters = Literal["pass-through", "drop", "error"]
+#: The settings sent in the request body (as fields and per call), in the order they are sent.
+BODY_FIELDS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "reasoning_effort",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "modalities",
+    "audio",
+)
+#: What a call takes besides the body fields: request parts and this model's per-call options.
+CALL_ARGUMENTS = frozenset({
+    "stop", "model", "tools", "tool_choice", "response_format", "parallel_tool_calls", "model_extras",
+    "extra_parameters", "default_image_detail", "normalize_media", "keep_image_metadata", "image_policy",
+    "ls_structured_output_format", "strict",
+})  # fmt: skip
+
+
+def build_request(
+    model: ChatAzureMultimodal,
+    messages: Sequence[BaseMessage],
+    stop: list[str] | None,
+    *,
+    stream: bool,
+    kwargs: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and headers of ``model``'s request for ``messages``, with the call's ``kwargs`` (taken from it)."""
+    settings, profile = model.endpoint_settings, model._known_profile()
+    parsed = parse_messages(
+        messages, default_image_detail=kwargs.pop("default_image_detail", model.default_image_detail)
+    )
+    check_endpoint_takes_audio(parsed, settings)
+    media = MediaOptions(
+        normalize=kwargs.pop("normalize_media", model.normalize_media),
+        keep_metadata=kwargs.pop("keep_image_metadata", model.keep_image_metadata),
+        image_policy=kwargs.pop("image_policy", model.image_policy),
+    )
+    prepared = prepare(parsed, profile, media)
+    body: dict[str, Any] = {"messages": to_wire_messages(prepared)}
+    extras = {**model.model_extras, **kwargs.pop("model_extras", {})}
+    openai_route = settings.native_stream_options  # the routes that speak OpenAI's protocol
+    for name in BODY_FIELDS:
+        value = kwargs.pop(name, None)
+        value = getattr(model, name) if value is None else value
+        if value is None:  # zeros are real settings (temperature=0, seed=0) and must be sent
+            continue
+        if name in OPENAI_PARAMETERS and not openai_route:
+            extras.setdefault(name, value)  # not in the Model Inference API: an extra parameter there
+        else:
+            body[name] = value
+    stop = stop if stop is not None else kwargs.pop("stop", None) or model.stop
+    if stop:  # the spec refuses an empty list
+        body["stop"] = list(stop)
+    model_name = kwargs.pop("model", None) or model.model
+    if model_name:
+        body["model"] = model_name
+    tools = kwargs.pop("tools", None)
+    if tools:  # the spec refuses an empty list (minItems 1); create_agent sends one with ProviderStrategy
+        body["tools"] = tools
+    choice = kwargs.pop("tool_choice", None)
+    if choice is not None and tools:
+        body["tool_choice"] = choice
+    elif choice not in (None, "auto", "none"):
+        raise ValueError(f"tool_choice={choice!r} needs tools: bind some with bind_tools([...]) or leave it out")
+    if kwargs.get("response_format") is not None:
+        body["response_format"] = kwargs.pop("response_format")
+    if (parallel := kwargs.pop("parallel_tool_calls", None)) is not None:
+        (body if openai_route else extras)["parallel_tool_calls"] = parallel
+    for name in ("ls_structured_output_format", "strict"):
+        kwargs.pop(name, None)
+    mode = kwargs.pop("extra_parameters", model.extra_parameters)
+    if mode not in (None, *get_args(ExtraParameters)):
+        raise ValueError(f"extra_parameters must be 'pass-through', 'drop' or 'error', not {mode!r}")
+    check_call_arguments(kwargs, (*BODY_FIELDS, *CALL_ARGUMENTS), owner=f"{type(model).__name__}.invoke")
+    if stream:
+        if (answers := body.get("n") or extras.get("n") or 1) > 1:
+            raise ValueError(
+                f"n={answers} asks for several answers, which a stream cannot carry: use invoke (each answer is a "
+                "generation of the result), or leave n out"
+            )
+        body["stream"] = True
+        if model.stream_usage:
+            if settings.native_stream_options:
+                body["stream_options"] = {"include_usage": True}
+            elif mode in (None, "pass-through"):
+                extras.setdefault("stream_options", {"include_usage": True})
+    headers: dict[str, str] = {}
+    if extras:
+        body.update(extras)
+        headers["extra-parameters"] = mode or "pass-through"
+    elif mode is not None:
+        headers["extra-parameters"] = mode
+    return body, headers
