@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import socket
+import sys
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -146,6 +147,17 @@ class EndpointConnectionLostError(EndpointNetworkError, ServiceResponseError):
     from the service, a proxy or a load balancer; ``failure`` ``"connection_lost"``."""
 
 
+class _ReadTimeoutAsRequestError(EndpointReadTimeoutError, ServiceRequestError):
+    """A read timeout that azure-core raised as ``ServiceRequestError``: its requests transport (1.36 to 1.41) does so
+    for a body that stalls after the headers of an answer not streamed, as requests reads that body inside the send.
+    Still a read timeout, and still caught where the error it replaces was."""
+
+
+class _ConnectTimeoutAsResponseError(EndpointConnectTimeoutError, ServiceResponseError):
+    """A connect timeout raised as ``ServiceResponseError``, by the same rule (no azure-core release from 1.36 to 1.41
+    raises one so)."""
+
+
 def _causes(error: BaseException) -> list[BaseException]:
     """``error`` and every exception it wraps, breadth first: the chain, and what urllib3 and aiohttp keep aside."""
     found: list[BaseException] = []
@@ -158,6 +170,61 @@ def _causes(error: BaseException) -> list[BaseException]:
         pending.extend([getattr(current, "inner_exception", None), current.__cause__, current.__context__])
         pending.extend([getattr(current, "reason", None), getattr(current, "os_error", None), *current.args])
     return found
+
+
+# The transports' exception modules are looked up in sys.modules, not imported: one that is not loaded raised nothing,
+# and importing aiohttp only to look would cost a caller of the sync client a tenth of a second.
+_REQUESTS, _URLLIB3, _AIOHTTP = "requests.exceptions", "urllib3.exceptions", "aiohttp.client_exceptions"
+
+
+def _transport_timeout(error: BaseException) -> Literal["connect", "read"] | None:
+    """Which timeout a transport's own exception says it was, if it says. azure-core's wrapper does not tell reliably:
+    1.36 raises both as the plain request or response error, and 1.36 to 1.41 a body that stalls as a request error."""
+    if (requests := sys.modules.get(_REQUESTS)) is not None:
+        if isinstance(error, requests.ConnectTimeout):
+            return "connect"
+        if isinstance(error, requests.ReadTimeout):
+            return "read"
+    if (urllib3 := sys.modules.get(_URLLIB3)) is not None:
+        # urllib3 2 makes NewConnectionError (a refused or failed connect) a ConnectTimeoutError, for compatibility.
+        if isinstance(error, urllib3.ConnectTimeoutError) and not isinstance(error, urllib3.NewConnectionError):
+            return "connect"
+        if isinstance(error, urllib3.ReadTimeoutError):
+            return "read"
+    if (aiohttp := sys.modules.get(_AIOHTTP)) is not None:
+        if isinstance(error, aiohttp.ConnectionTimeoutError):
+            return "connect"
+        if isinstance(error, aiohttp.SocketTimeoutError):
+            return "read"
+    return None
+
+
+def _timed_out(
+    error: ServiceRequestError | ServiceResponseError, causes: list[BaseException]
+) -> Literal["connect", "read"] | None:
+    """``"connect"`` or ``"read"`` if ``error`` is a timeout: by the transport's exception below it, else by
+    azure-core's timeout subclass, else (a bare timeout: the OS's, asyncio's, aiohttp's total timeout) by whether
+    azure-core saw it before or after the request was sent."""
+    for cause in causes:
+        if kind := _transport_timeout(cause):
+            return kind
+    if isinstance(error, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
+        return "connect" if isinstance(error, ServiceRequestTimeoutError) else "read"
+    requests = sys.modules.get(_REQUESTS)
+    bare = (TimeoutError, requests.Timeout) if requests is not None else (TimeoutError,)
+    if any(isinstance(cause, bare) for cause in causes):
+        return "read" if isinstance(error, ServiceResponseError) else "connect"
+    return None
+
+
+def is_transport_error(error: BaseException) -> bool:
+    """Whether ``error`` is a transport's (the OS's, requests', urllib3's, aiohttp's, http.client's): what may come out
+    of a response's ``iter_bytes()`` unwrapped, as azure-core 1.36 lets a requests read timeout part-way through."""
+    kinds: list[type[BaseException]] = [OSError]  # socket, ssl, TimeoutError, and requests' RequestException
+    for name, base in ((_URLLIB3, "HTTPError"), (_AIOHTTP, "ClientError"), ("http.client", "HTTPException")):
+        if (module := sys.modules.get(name)) is not None:
+            kinds.append(getattr(module, base))
+    return isinstance(error, tuple(kinds))
 
 
 def shown_endpoint(url: str) -> str:
@@ -215,17 +282,22 @@ def explain_network_error(
     reason = f" ({reasons[0]})" if reasons else f" ({type(error.inner_exception).__name__})"
     endpoint, host = shown_endpoint(url), urlsplit(url).hostname or "the host"
     lost = ConnectionResetError | ConnectionAbortedError | BrokenPipeError
+    timed_out = _timed_out(error, causes)
     cls: type[EndpointNetworkError]
     failure: NetworkFailure
-    if isinstance(error, ServiceRequestTimeoutError):
-        cls, failure = EndpointConnectTimeoutError, "connect_timeout"
+    # The kind comes from the cause; the class also subclasses the azure-core error actually raised, so that handlers
+    # for it still catch the typed one whichever azure-core release wrapped the timeout.
+    if timed_out == "connect":
+        cls = EndpointConnectTimeoutError if isinstance(error, ServiceRequestError) else _ConnectTimeoutAsResponseError
+        failure = "connect_timeout"
         what = f"no connection within {_seconds(connect_timeout, 'connect')}"
         fix = (
             f"check the network path to {host} (firewall, VPN, private endpoint, and the proxy settings HTTPS_PROXY "
             "and NO_PROXY), or pass a longer timeout="
         )
-    elif isinstance(error, ServiceResponseTimeoutError):
-        cls, failure = EndpointReadTimeoutError, "read_timeout"
+    elif timed_out == "read":
+        cls = EndpointReadTimeoutError if isinstance(error, ServiceResponseError) else _ReadTimeoutAsRequestError
+        failure = "read_timeout"
         what = f"connected, but nothing arrived for {_seconds(read_timeout, 'read')}"
         fix = (
             "the model may need longer for this request: pass a longer timeout=, ask for fewer max_tokens, or stream "

@@ -22,9 +22,9 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any, Protocol
 
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, ServiceResponseError
 
-from .service_errors import StreamError
+from .service_errors import StreamError, is_transport_error
 
 _SHOWN_EVENT_CHARS = 200
 
@@ -134,6 +134,19 @@ def _as_is(error: AzureError) -> AzureError:
     return error
 
 
+def _as_azure(error: Exception) -> AzureError | None:
+    """``error`` as azure-core's error for a broken read, or ``None`` when it is not the transport's (a bug of ours
+    stays as it is). azure-core 1.36 lets some out of ``iter_bytes()`` unwrapped (a requests read timeout part-way
+    through a stream); later releases wrap them in ``ServiceResponseError``, as this does."""
+    if isinstance(error, AzureError):
+        return error
+    if not is_transport_error(error):
+        return None
+    # The message is ours: the transports' own text carries the whole URL, query string included.
+    shown = f"the transport failed while reading the stream ({type(error).__name__})"
+    return ServiceResponseError(shown, error=error)
+
+
 def read_events(
     response: ByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
 ) -> Generator[dict[str, Any]]:
@@ -148,8 +161,11 @@ def read_events(
                 return
     except StreamError:
         raise
-    except AzureError as error:  # the transport's, e.g. a reset part-way through
-        cause = explain(error)
+    except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
+        azure = _as_azure(error)
+        if azure is None:
+            raise
+        cause = explain(azure)
         raise reader.interrupted(cause) from cause
     finally:
         response.close()
@@ -168,8 +184,11 @@ async def aread_events(
                 return
     except StreamError:
         raise
-    except AzureError as error:
-        cause = explain(error)
+    except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
+        azure = _as_azure(error)
+        if azure is None:
+            raise
+        cause = explain(azure)
         raise reader.interrupted(cause) from cause
     finally:
         closed = response.close()  # async on azure.core.rest responses

@@ -181,3 +181,32 @@ def test_a_stream_left_early_closes_the_response() -> None:
 
 def test_stream_error_is_an_azure_error() -> None:
     assert issubclass(StreamError, AzureError)
+
+
+class _RawFailure(FakeResponse):
+    """A transport that lets its own error out of ``iter_bytes()``, as azure-core 1.36's requests transport does
+    for a read timeout part-way through a stream."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__([_data(_chunk("a"))])
+        self.error = error
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        yield from self.chunks
+        raise self.error
+
+
+def test_a_raw_transport_error_mid_stream_is_a_stream_error_without_its_url() -> None:
+    import requests
+
+    raw = requests.exceptions.ConnectionError("HTTPConnectionPool(host='h', port=1): Read timed out. /x?sig=secret")
+    with pytest.raises(StreamError) as caught:
+        list(read_events(_RawFailure(raw)))
+    assert caught.value.code == "stream_interrupted" and "sig=secret" not in str(caught.value)
+    wrapped = caught.value.__cause__
+    assert isinstance(wrapped, AzureError) and wrapped.inner_exception is raw  # the wire makes it a typed error
+
+
+def test_a_bug_of_ours_mid_stream_is_not_taken_for_the_network() -> None:
+    with pytest.raises(KeyError):
+        list(read_events(_RawFailure(KeyError("not the transport's"))))
