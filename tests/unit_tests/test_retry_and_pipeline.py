@@ -5,12 +5,16 @@ strip, and the client keyword arguments (default timeouts, User-Agent)."""
 from __future__ import annotations
 
 import email.utils
+import pickle
 import socket
 import time
 from collections.abc import Sequence
 from typing import Any, cast
 
+import aiohttp
 import pytest
+import requests
+import urllib3.exceptions
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -43,6 +47,7 @@ from langchain_azure_multimodal._azure.retry import (
     AzureRetryPolicy,
     retry_policy,
 )
+from langchain_azure_multimodal._azure.service_errors import explain_network_error
 from langchain_azure_multimodal._azure.wire import ChatWire
 from langchain_azure_multimodal.endpoints import AZURE_AI_SCOPE, resolve_endpoint
 from langchain_azure_multimodal.errors import (
@@ -50,6 +55,7 @@ from langchain_azure_multimodal.errors import (
     EndpointConnectTimeoutError,
     EndpointNetworkError,
     EndpointReadTimeoutError,
+    EndpointTimeoutError,
     EndpointUnreachableError,
 )
 
@@ -430,3 +436,57 @@ async def test_errors_a_policy_raised_itself_are_left_as_they_are(is_async: bool
     with pytest.raises(ServiceRequestError) as caught:
         await policy.send(request) if is_async else policy.send(request)  # type: ignore[misc]
     assert caught.value is refusal
+
+
+# What the transports raise below azure-core's error, as they raise it. azure-core 1.36 wraps both timeouts in the
+# plain request or response error, and 1.36 to 1.41 a body that stalls after the headers in a request error, so the
+# kind is read from the cause; the typed class still subclasses the error azure-core raised.
+_REQUESTS = requests.exceptions
+_SECRET_URL = "/openai/v1/chat/completions?sig=secret-sig"
+_URLLIB3_READ = urllib3.exceptions.ReadTimeoutError(None, _SECRET_URL, "Read timed out.")  # type: ignore[arg-type]
+_URLLIB3_CONNECT = urllib3.exceptions.ConnectTimeoutError(None, f"{_SECRET_URL} timed out. (connect timeout=3)")
+_REFUSED = urllib3.exceptions.NewConnectionError(None, "Failed to establish a new connection")  # type: ignore[arg-type]
+_REFUSED.__cause__ = ConnectionRefusedError(111, "Connection refused")
+
+
+def _wrapped(cls: type[AzureError], error: Exception) -> AzureError:
+    return cls(error, error=error)  # as the transports raise them
+
+
+def _max_retry(reason: Exception) -> urllib3.exceptions.MaxRetryError:
+    return urllib3.exceptions.MaxRetryError(None, _SECRET_URL, reason)  # type: ignore[arg-type]
+
+
+CAUSE_CHAINS = [
+    ("requests connect timeout", _wrapped(ServiceRequestError, _REQUESTS.ConnectTimeout(_max_retry(_URLLIB3_CONNECT))),
+     EndpointConnectTimeoutError, "connect_timeout"),
+    ("requests read timeout", _wrapped(ServiceResponseError, _REQUESTS.ReadTimeout(_URLLIB3_READ)),
+     EndpointReadTimeoutError, "read_timeout"),
+    ("requests body stalled", _wrapped(ServiceRequestError, _REQUESTS.ConnectionError(_URLLIB3_READ)),
+     EndpointReadTimeoutError, "read_timeout"),
+    ("requests refused", _wrapped(ServiceRequestError, _REQUESTS.ConnectionError(_max_retry(_REFUSED))),
+     EndpointUnreachableError, "refused"),  # urllib3 2's NewConnectionError is a ConnectTimeoutError: not a timeout
+    ("aiohttp connect timeout", _wrapped(ServiceRequestError, aiohttp.ConnectionTimeoutError("Connection timeout")),
+     EndpointConnectTimeoutError, "connect_timeout"),
+    ("aiohttp read timeout", _wrapped(ServiceResponseError, aiohttp.SocketTimeoutError("Timeout on reading")),
+     EndpointReadTimeoutError, "read_timeout"),
+    ("asyncio timeout", _wrapped(ServiceResponseError, TimeoutError()), EndpointReadTimeoutError, "read_timeout"),
+    ("connect timeout as a response error", _wrapped(ServiceResponseError, _REQUESTS.ConnectTimeout("slow")),
+     EndpointConnectTimeoutError, "connect_timeout"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("raw", "typed", "failure"), [c[1:] for c in CAUSE_CHAINS], ids=[c[0] for c in CAUSE_CHAINS])
+def test_the_kind_of_failure_comes_from_the_transports_cause(
+    raw: AzureError, typed: type[EndpointNetworkError], failure: str
+) -> None:
+    error = explain_network_error(raw, "POST", URL, connect_timeout=3.0, read_timeout=60.0)
+    assert isinstance(error, typed) and error.failure == failure
+    assert isinstance(error, type(raw)) and error.__cause__ is raw  # still caught where azure-core's error was
+    if failure.endswith("timeout"):
+        assert ("3 s connect" if failure == "connect_timeout" else "60 s read") in str(error)
+    else:
+        assert not isinstance(error, EndpointTimeoutError)
+    assert "secret" not in str(error)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
