@@ -18,6 +18,7 @@ from .endpoints import OPENAI_PARAMETERS
 
 if TYPE_CHECKING:
     from .chat_models import ChatAzureMultimodal
+    from .profiles import ModelProfile
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
 #: The settings sent in the request body (as fields and per call), in the order they are sent.
@@ -46,14 +47,16 @@ CALL_ARGUMENTS = frozenset({
 
 def build_request(
     model: ChatAzureMultimodal,
+    profile: ModelProfile,
     messages: Sequence[BaseMessage],
     stop: list[str] | None,
     *,
     stream: bool,
     kwargs: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The body and headers of ``model``'s request for ``messages``, with the call's ``kwargs`` (taken from it)."""
-    settings, profile = model.endpoint_settings, model._known_profile()
+    """The body and headers of ``model``'s request for ``messages``, checked against ``profile``, with the call's
+    ``kwargs`` (taken from it)."""
+    settings = model.endpoint_settings
     parsed = parse_messages(
         messages, default_image_detail=kwargs.pop("default_image_detail", model.default_image_detail)
     )

@@ -387,7 +387,7 @@ class ChatAzureMultimodal(BaseChatModel):
         self, messages: Sequence[BaseMessage], stop: list[str] | None, *, stream: bool, **kwargs: Any
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The request body and headers; pure, so every check happens before the network."""
-        return build_request(self, messages, stop, stream=stream, kwargs=kwargs)
+        return build_request(self, self._known_profile(), messages, stop, stream=stream, kwargs=kwargs)
 
     def _should_stream(self, *, async_api: bool, run_manager: Any = None, **kwargs: Any) -> bool:
         # invoke() with streaming=True: langchain-core would stream itself and hand on_llm_end no llm_output; our

@@ -147,6 +147,18 @@ def _as_azure(error: Exception) -> AzureError | None:
     return ServiceResponseError(shown, error=error)
 
 
+def _interrupted(reader: _EventReader, error: Exception, explain: Callable[[AzureError], AzureError]) -> Exception:
+    """What a stream raises when reading it failed: ``error`` itself unless it is the transport's (then the
+    ``stream_interrupted`` error, caused by the explained transport error)."""
+    azure = _as_azure(error)
+    if azure is None:
+        return error
+    cause = explain(azure)
+    interrupted = reader.interrupted(cause)
+    interrupted.__cause__ = cause  # raised from it
+    return interrupted
+
+
 def read_events(
     response: ByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
 ) -> Generator[dict[str, Any]]:
@@ -162,11 +174,10 @@ def read_events(
     except StreamError:
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
-        azure = _as_azure(error)
-        if azure is None:
+        failure = _interrupted(reader, error, explain)
+        if failure is error:
             raise
-        cause = explain(azure)
-        raise reader.interrupted(cause) from cause
+        raise failure from failure.__cause__
     finally:
         response.close()
 
@@ -185,11 +196,10 @@ async def aread_events(
     except StreamError:
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
-        azure = _as_azure(error)
-        if azure is None:
+        failure = _interrupted(reader, error, explain)
+        if failure is error:
             raise
-        cause = explain(azure)
-        raise reader.interrupted(cause) from cause
+        raise failure from failure.__cause__
     finally:
         closed = response.close()  # async on azure.core.rest responses
         if inspect.isawaitable(closed):
