@@ -1,8 +1,9 @@
 """Structured extraction from a chart image into a pydantic model.
 
 ``with_structured_output`` sends the schema as ``response_format`` (``json_schema``) and parses the answer. The
-emulator answers with the smallest instance the schema allows, so the values are placeholders; a real model reads
-them off the chart. Runs offline: ``python cookbook/structured_chart_extraction.py``.
+emulator does not read images: it fills the schema from the prompt's words by fixed rules (README, "How the emulator
+answers agents"), so the values are stand-ins; a real model reads them off the chart. Runs offline:
+``python cookbook/structured_chart_extraction.py``.
 """
 
 from __future__ import annotations

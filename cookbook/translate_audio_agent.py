@@ -1,9 +1,10 @@
 """An agent that uses ``translate_audio`` as a tool.
 
-The agent (``langchain.agents.create_agent``) gets the tool; the user asks for a translation of a recording, the model
-calls the tool with the path and the language, the tool sends the audio to the model, and the agent answers. Against
-the embedded emulator the model's "translation" is the emulator's account of what it received (an audio clip of the
-right length), which shows the whole loop without a real model.
+The agent (``langchain.agents.create_agent``) gets the tool; the user asks, in plain words, for a translation of a
+recording; the model calls the tool with the path and the language, the tool sends the audio to the model, and the
+agent answers. Against the embedded emulator the call's arguments come from the user's words by its agent rules
+(README, "How the emulator answers agents"), the "translation" is the emulator's account of what it received (an
+audio clip of the right length), and the final answer quotes the tool's result: the whole loop without a real model.
 
 Runs offline: ``python cookbook/translate_audio_agent.py``.
 """
@@ -40,7 +41,7 @@ def main() -> None:
     with Emulator(model="phi-4-multimodal-instruct", api_key="cookbook-key") as emulator:
         llm = ChatAzureMultimodal(endpoint=emulator.endpoint, api_key="cookbook-key", model=emulator.model)
         agent = create_agent(model=llm, tools=[translate_audio_tool(llm)])
-        question = f'Use translate_audio on "{memo}" into "Spanish", then tell me what it says.'
+        question = f"Please translate the recording {memo} into Spanish, then tell me what it says."
         state = agent.invoke({"messages": [{"role": "user", "content": question}]})
         for message in state["messages"]:
             if isinstance(message, AIMessage) and message.tool_calls:

@@ -1,7 +1,7 @@
 """The request for one call: the chat model's settings and the call's arguments, as the wire's body and headers.
 
 Pure (no I/O): every check happens here, before the network. Which keys go in the body and which are extra
-parameters follows the route (see :data:`~.endpoints.OPENAI_PARAMETERS`).
+parameters, and the range each setting must be in, follow the route's protocol (:data:`~.protocols.RULES`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from langchain_core.messages import BaseMessage
 from ._messages import parse_messages, to_wire_messages
 from ._model_arguments import check_call_arguments
 from ._preflight import MediaOptions, check_endpoint_takes_audio, prepare
-from .endpoints import OPENAI_PARAMETERS
+from .protocols import RULES, Protocol
 
 if TYPE_CHECKING:
     from .chat_models import ChatAzureMultimodal
     from .profiles import ModelProfile
 
 ExtraParameters = Literal["pass-through", "drop", "error"]
+#: Body fields that only OpenAI's protocol defines (an extra parameter on the Model Inference routes).
+_OPENAI_ONLY = RULES[Protocol.OPENAI].native_parameters
 #: The settings sent in the request body (as fields and per call), in the order they are sent.
 BODY_FIELDS = (
     "temperature",
@@ -69,19 +71,26 @@ def build_request(
     prepared = prepare(parsed, profile, media)
     body: dict[str, Any] = {"messages": to_wire_messages(prepared)}
     extras = {**model.model_extras, **kwargs.pop("model_extras", {})}
-    openai_route = settings.native_stream_options  # the routes that speak OpenAI's protocol
+    rules = RULES[settings.protocol]
     for name in BODY_FIELDS:
         value = kwargs.pop(name, None)
         value = getattr(model, name) if value is None else value
         if value is None:  # zeros are real settings (temperature=0, seed=0) and must be sent
             continue
-        if name in OPENAI_PARAMETERS and not openai_route:
-            extras.setdefault(name, value)  # not in the Model Inference API: an extra parameter there
-        else:
+        if (problem := rules.out_of_range(name, value)) is not None:
+            raise ValueError(f"{problem} ({settings.kind.value} endpoint {settings.endpoint}); pass a value in range")
+        if name in rules.native_parameters or name not in _OPENAI_ONLY:
             body[name] = value
+        else:
+            extras.setdefault(name, value)  # not in the Model Inference API: an extra parameter there
+    if (clash := rules.clash(body)) is not None:
+        raise ValueError(f"{clash[0]} and {clash[1]} cannot both be sent to {rules.label} routes: set one of them")
     stop = stop if stop is not None else kwargs.pop("stop", None) or model.stop
     if stop:  # the spec refuses an empty list
-        body["stop"] = list(stop)
+        stop = [stop] if isinstance(stop, str) else list(stop)
+        if rules.max_stop is not None and len(stop) > rules.max_stop:
+            raise ValueError(f"{len(stop)} stop sequences given; {rules.label} routes take at most {rules.max_stop}")
+        body["stop"] = stop
     model_name = kwargs.pop("model", None) or model.model
     if model_name:
         body["model"] = model_name
@@ -96,7 +105,7 @@ def build_request(
     if kwargs.get("response_format") is not None:
         body["response_format"] = kwargs.pop("response_format")
     if (parallel := kwargs.pop("parallel_tool_calls", None)) is not None:
-        (body if openai_route else extras)["parallel_tool_calls"] = parallel
+        (body if "parallel_tool_calls" in rules.native_parameters else extras)["parallel_tool_calls"] = parallel
     for name in ("ls_structured_output_format", "strict"):
         kwargs.pop(name, None)
     mode = kwargs.pop("extra_parameters", model.extra_parameters)
@@ -111,12 +120,19 @@ def build_request(
             )
         body["stream"] = True
         if model.stream_usage:
-            if settings.native_stream_options:
+            if "stream_options" in rules.native_parameters:
                 body["stream_options"] = {"include_usage": True}
             elif mode in (None, "pass-through"):
                 extras.setdefault("stream_options", {"include_usage": True})
     headers: dict[str, str] = {}
-    if extras:
+    if not rules.extra_parameters_header:
+        if mode == "drop":  # the header means nothing there: the service would refuse the keys, not drop them
+            raise ValueError(
+                f"extra_parameters='drop' cannot work on {rules.label} routes ({settings.endpoint}): they have no "
+                "extra-parameters header and refuse keys they do not know; remove those keys from model_extras"
+            )
+        body.update(extras)
+    elif extras:
         body.update(extras)
         headers["extra-parameters"] = mode or "pass-through"
     elif mode is not None:

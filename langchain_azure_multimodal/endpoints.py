@@ -48,6 +48,7 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from .errors import EndpointError
+from .protocols import Protocol
 
 __all__ = [
     "AOAI_DEFAULT_API_VERSION",
@@ -57,7 +58,6 @@ __all__ = [
     "CHAT_COMPLETIONS_PATH",
     "COGNITIVE_SERVICES_SCOPE",
     "MODEL_INFO_PATH",
-    "OPENAI_PARAMETERS",
     "ROUTES",
     "SDK_DEFAULT_API_VERSION",
     "SECRET_HEADERS",
@@ -143,30 +143,28 @@ class KindRoute:
     model_info: bool
     #: The body must name the model (the deployment, on ``/openai/v1``).
     model_required: bool
-    #: The route speaks OpenAI's chat API natively: OpenAI's parameters beyond the spec (``stream_options``...) are
-    #: known parameters, and streamed chunks are ``chat.completion.chunk`` objects.
-    openai_protocol: bool
+    #: How the route reads a request body (:data:`~.protocols.RULES` says what each protocol takes).
+    protocol: Protocol
 
 
 #: The kinds with Azure routes (GitHub Models and OpenAI-compatible servers have their own). A serverless endpoint
 #: is a host's root; a local root (the emulator's) follows the serverless route's facts.
-#: Request keys of OpenAI's Chat Completions that the Azure AI Model Inference API does not define. The routes that
-#: speak OpenAI's protocol (``KindRoute.openai_protocol``: Azure OpenAI deployments, ``/openai/v1``) take them as
-#: they are; the Model Inference routes only as extra parameters (with the ``extra-parameters`` header).
-OPENAI_PARAMETERS = frozenset(
-    {"max_completion_tokens", "reasoning_effort", "n", "logprobs", "top_logprobs", "audio", "parallel_tool_calls"}
-)
-
 ROUTES: Mapping[EndpointKind, KindRoute] = MappingProxyType({
     EndpointKind.FOUNDRY: KindRoute(("/models", "/api/models"), api_version=True, model_info=True,
-                                    model_required=False, openai_protocol=False),
+                                    model_required=False, protocol=Protocol.MODEL_INFERENCE),
     EndpointKind.AZURE_OPENAI: KindRoute(("/openai/deployments/{deployment}",), api_version=True, model_info=False,
-                                         model_required=False, openai_protocol=True),
+                                         model_required=False, protocol=Protocol.OPENAI),
     EndpointKind.OPENAI_V1: KindRoute(("/openai/v1",), api_version=False, model_info=False, model_required=True,
-                                      openai_protocol=True),
+                                      protocol=Protocol.OPENAI),
     EndpointKind.SERVERLESS: KindRoute(("",), api_version=True, model_info=True, model_required=False,
-                                       openai_protocol=False),
+                                       protocol=Protocol.MODEL_INFERENCE),
 })  # fmt: skip
+
+
+#: The protocol of the kinds that have no Azure route.
+_UNROUTED_PROTOCOLS: Mapping[EndpointKind, Protocol] = MappingProxyType(
+    {EndpointKind.GITHUB_MODELS: Protocol.MODEL_INFERENCE, EndpointKind.OPENAI_COMPATIBLE: Protocol.OPENAI}
+)
 
 
 def api_version_takes_audio(kind: EndpointKind | str, api_version: str | None) -> bool:
@@ -218,10 +216,15 @@ class EndpointSettings:
     credential_scopes: tuple[str, ...]
     #: The body must name the model (the deployment, on ``/openai/v1``).
     model_required: bool
-    #: OpenAI's ``stream_options`` is a known parameter (elsewhere it must be sent as an extra parameter).
-    native_stream_options: bool
     #: ``GET {endpoint}/info`` describes the model.
     has_model_info: bool
+    #: How the endpoint reads a request body: which parameters it knows and their ranges.
+    protocol: Protocol = Protocol.MODEL_INFERENCE
+
+    @property
+    def native_stream_options(self) -> bool:
+        """OpenAI's ``stream_options`` is a known parameter (elsewhere it must be sent as an extra parameter)."""
+        return self.protocol is Protocol.OPENAI
 
     def supports_audio_input(self) -> bool:
         """False for an Azure OpenAI deployment addressed with an ``api-version`` older than audio input.
@@ -434,9 +437,9 @@ def resolve_endpoint(
         api_version=_api_version(resolved, url, api_version),
         credential_scopes=scopes,
         model_required=route.model_required if route else False,
-        # Servers that speak OpenAI's protocol natively know stream_options; GitHub Models has no Azure route.
-        native_stream_options=route.openai_protocol if route else resolved is EndpointKind.OPENAI_COMPATIBLE,
         has_model_info=route.model_info if route else False,
+        # OpenAI-compatible servers speak OpenAI's protocol; GitHub Models serves the Model Inference API.
+        protocol=route.protocol if route else _UNROUTED_PROTOCOLS[resolved],
     )
 
 

@@ -36,6 +36,8 @@ ImageDetail = Literal["auto", "low", "high"]
 IMAGE_DETAILS: tuple[ImageDetail, ...] = get_args(ImageDetail)
 #: The spec's ``AudioContentFormat``: the audio formats an ``input_audio`` item names.
 AudioFormat = Literal["wav", "mp3"]
+#: The formats a model that speaks answers in (``audio.format`` of a request; Azure OpenAI's audio models).
+AudioOutputFormat = Literal["wav", "mp3", "flac", "opus", "pcm16"]
 
 MEBIBYTE = 1024 * 1024
 #: The documented cap on one input image ("restricted to 20 MB").

@@ -121,6 +121,18 @@ def _apply_overrides(defs: dict[str, Schema], poly: Polymorphism) -> None:
         "items": {"$ref": _REF + "ChatMessageContentItem"},
     }
 
+    # Not in NOTES.md: the spec requires `id` and a whole `function` (name and arguments) in every streamed tool-call
+    # update, but the service streams a call in pieces: the id and name once, then the arguments in fragments (the
+    # .NET SDK's StreamingFunctionToolCallUpdate: the name "will appear in a single streaming update payload,
+    # typically the first"; the arguments "must be accumulated"). Only the fragments' shape is loosened.
+    update = defs["StreamingChatResponseToolCallUpdate"]
+    update["required"] = []
+    update["properties"]["function"] = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "arguments": {"type": "string"}},
+        "required": ["arguments"],
+    }
+
     # NOTES.md: `stop` must not be an empty list. The spec says so already; pinned so a spec update can't relax it.
     defs["ChatCompletionsOptions"]["properties"]["stop"]["minItems"] = 1
 

@@ -10,6 +10,9 @@ route                                             endpoint kind              api
 ``/openai/v1/chat/completions``                  Azure OpenAI / Foundry v1  refused (400)   no (404)
 ``/chat/completions``                            serverless, managed        required        yes
 ================================================  =========================  ==============  =========
+
+Each route reads bodies by its protocol (:data:`~..protocols.RULES`): the Model Inference spec on ``/models`` and
+the root, OpenAI's parameters, ranges, errors and content-filter annotations on the two Azure OpenAI routes.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from ..endpoints import (
     api_version_takes_audio,
 )
 from ..profiles import ModelProfile
-from . import responder, sse, wire
+from ..protocols import RULES, Protocol, ProtocolRules
+from . import annotate, responder, sse, wire
 from .media import RefusedMediaError
 from .script import Fault, RecordedRequest, Script
 
@@ -91,6 +95,20 @@ class ApiError(Exception):
             error["details"] = self.details
         headers = {"x-ms-error-code": self.code, **self.headers}
         return web.json_response({"error": error}, status=self.status, headers=headers)
+
+
+class OpenAIApiError(ApiError):
+    """An answer in OpenAI's error shape, as Azure OpenAI gives for bad parameters:
+    ``{"error": {"message", "type": "invalid_request_error", "param", "code"}}``."""
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(400, code or "invalid_request_error", message, target=param)
+        self.param, self.openai_code = param, code
+
+    def response(self) -> web.Response:
+        error = {"message": self.message, "type": "invalid_request_error", "param": self.param}
+        error["code"] = self.openai_code
+        return web.json_response({"error": error}, status=self.status)
 
 
 class EmulatorApp:
@@ -242,14 +260,12 @@ class EmulatorApp:
 
     async def _chat(self, call: Call) -> web.StreamResponse:
         request, kind, fault = call.request, call.kind, call.fault
+        rules = RULES[ROUTES[kind].protocol]
         body = dict(call.body)  # extra parameters are removed below; the recorded body stays as sent
         extras = self._extra_parameters(request, kind, body)
-        try:
-            options = wire.parse_options(body)
-        except wire.ValidationError as error:
-            path, problem = wire.describe_validation_error(body, error)
-            raise ApiError(400, "BadRequest", f"{path}: {problem}", target=path) from None
+        options = self._parse(body, kind)
         served = self._served(request, kind, options.model)
+        self._check_modalities(options, served, rules)
         try:
             summary = responder.summarize(options, body, served.profile)
         except RefusedMediaError as error:
@@ -258,35 +274,83 @@ class EmulatorApp:
         scripted = self.script.next_response()
         if scripted is not None:
             return await sse.scripted(request, scripted, fault)
-        result = responder.answer(options, summary, served.profile, extras)
+        reply = responder.answer(options, summary, served.profile, extras)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if options.stream:
-            openai = ROUTES[kind].openai_protocol
-            stream_options = extras.get("stream_options") or (body.get("stream_options") if openai else None)
+            stream_options = extras.get("stream_options") or body.get("stream_options")
             include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
-            # The spec names streamed chunks "chat.completion"; the OpenAI API names them "chat.completion.chunk".
-            chunk_object = "chat.completion.chunk" if openai else "chat.completion"
-            events = sse.answer_events(completion_id, served.name, result, include_usage, chunk_object)
+            events = sse.answer_events(completion_id, served.name, reply, include_usage, rules)
             return await sse.send_events(request, events, fault)
-        message: dict[str, Any] = {"role": "assistant", "content": result.content}
-        if result.tool_calls:
-            message["tool_calls"] = result.tool_calls
-        payload = json.dumps(
-            {
-                "id": completion_id,
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": served.name,
-                "choices": [{"index": 0, "finish_reason": result.finish_reason, "message": message}],
-                "usage": result.usage,
-            }
-        )
+        completion: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": served.name,
+            "choices": [_choice_json(index, choice, rules) for index, choice in enumerate(reply.choices)],
+            "usage": reply.usage,
+        }
+        if rules.content_filter:
+            completion["prompt_filter_results"] = annotate.prompt_filter_results()
+        payload = json.dumps(completion)
         if fault is not None and fault.malformed_json:
             payload = payload[: len(payload) // 2]
         return web.Response(body=payload.encode(), content_type="application/json")
 
+    def _parse(self, body: dict[str, Any], kind: EndpointKind) -> wire.ChatCompletionsOptions:
+        protocol = ROUTES[kind].protocol
+        try:
+            options = wire.parse_options(body, protocol)
+        except wire.ValidationError as error:
+            if protocol is Protocol.OPENAI:
+                message, param, code = wire.describe_openai_validation_error(body, error)
+                raise OpenAIApiError(message, param=param, code=code) from None
+            path, problem = wire.describe_validation_error(body, error)
+            raise ApiError(400, "BadRequest", f"{path}: {problem}", target=path) from None
+        clash = RULES[protocol].clash(body)
+        if clash is not None:
+            raise OpenAIApiError(
+                f"Unsupported parameter: '{clash[0]}' cannot be used together with '{clash[1]}'. Send only "
+                f"'{clash[1]}'.",
+                param=clash[0],
+                code="unsupported_parameter",
+            )
+        return options
+
+    def _check_modalities(
+        self, options: wire.ChatCompletionsOptions, served: ServedModel, rules: ProtocolRules
+    ) -> None:
+        if "audio" not in (options.modalities or []):
+            return
+        profile = served.profile
+        if not profile.audio_output:
+            message = f"{served.name} does not support audio output: send modalities=['text'] or leave it out"
+            if rules is RULES[Protocol.OPENAI]:
+                raise OpenAIApiError(message, param="modalities", code="unsupported_value")
+            raise ApiError(400, "BadRequest", message, target="modalities")
+        if getattr(options, "audio", None) is None and rules is RULES[Protocol.OPENAI]:
+            raise OpenAIApiError(
+                "Missing required parameter: 'audio' (modalities includes 'audio').",
+                param="audio",
+                code="missing_required_parameter",
+            )
+        # Speaking (audio in the answer) is not emulated yet: refused rather than answered with text alone.
+        raise ApiError(
+            501, "NotImplemented", "The emulator does not speak yet: audio output is not emulated", target="modalities"
+        )
+
     def _extra_parameters(self, request: web.Request, kind: EndpointKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through)."""
+        """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through).
+
+        The header belongs to the Model Inference routes; Azure OpenAI refuses any key it does not know.
+        """
+        rules = RULES[ROUTES[kind].protocol]
+        known = wire.SPEC_PARAMETERS | rules.native_parameters
+        unknown = wire.unknown_parameters(body, known)
+        if not rules.extra_parameters_header:
+            if unknown:
+                plural = "s" if len(unknown) > 1 else ""
+                raise OpenAIApiError(f"Unrecognized request argument{plural} supplied: {', '.join(unknown)}")
+            return {}
         mode = request.headers.get("extra-parameters", "error")
         if mode not in _EXTRA_MODES:
             raise ApiError(
@@ -295,8 +359,6 @@ class EmulatorApp:
                 f"extra-parameters must be one of {', '.join(_EXTRA_MODES)}, not {mode!r}",
                 target="extra-parameters",
             )
-        known = wire.SPEC_PARAMETERS | (wire.OPENAI_PARAMETERS if ROUTES[kind].openai_protocol else frozenset())
-        unknown = wire.unknown_parameters(body, known)
         if unknown and mode == "error":
             raise ApiError(
                 422,
@@ -323,6 +385,18 @@ class EmulatorApp:
                 f"Azure OpenAI deployments; this request used {version}.",
                 target="api-version",
             )
+
+
+def _choice_json(index: int, choice: responder.Choice, rules: ProtocolRules) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": choice.content}
+    if choice.tool_calls:
+        message["tool_calls"] = choice.tool_calls
+    out: dict[str, Any] = {"index": index, "finish_reason": choice.finish_reason, "message": message}
+    if choice.logprobs is not None:
+        out["logprobs"] = choice.logprobs
+    if rules.content_filter:
+        out["content_filter_results"] = annotate.completion_filter_results()
+    return out
 
 
 def _decode(raw: bytes) -> tuple[Any, bool]:

@@ -10,11 +10,11 @@ system prompt and the last user text. Usage is computed from what was sent:
 * audio: ``audio_tokens_per_second`` of the profile times the duration; an unknown duration counts 0;
 * completion: the answer's text by the same character rule.
 
-``max_tokens`` cuts the answer (``finish_reason: "length"``) and ``stop`` sequences end it early. Tools are called
-when ``tool_choice`` is ``required`` or names a function, or, with ``auto``, when the last message is the user's
-and mentions a tool by name; arguments are a minimal instance of the tool's schema, and with ``auto`` the user's
-double-quoted values fill its string arguments in order. ``response_format``
-``json_schema`` answers with such an instance, and ``json_object`` with a JSON summary of the request.
+``max_tokens`` (or ``max_completion_tokens``) cuts the answer (``finish_reason: "length"``) and ``stop`` sequences
+end it early; ``n`` gives that many choices (each text its own), ``logprobs``/``top_logprobs`` deterministic log
+probabilities (:mod:`.annotate`). Which tools are called, with which arguments, and what structured output holds
+follow the rules of :mod:`.agent`: the user's text decides, deterministically; after tool results the answer quotes
+them.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..profiles import ModelProfile, prompt_text_tokens, text_tokens
-from . import wire
-from .instances import minimal_instance
+from . import agent, annotate, wire
 from .media import AudioFacts, ImageFacts, RefusedMediaError, inspect_audio, inspect_image
 
 
@@ -47,14 +45,6 @@ class RequestSummary:
     @property
     def prompt_tokens(self) -> int:
         return self.text_tokens + self.image_tokens + self.audio_tokens
-
-
-@dataclass
-class Answer:
-    content: str | None
-    finish_reason: str
-    tool_calls: list[dict[str, Any]]
-    usage: dict[str, Any]
 
 
 def summarize(options: wire.ChatCompletionsOptions, body: dict[str, Any], profile: ModelProfile) -> RequestSummary:
@@ -147,73 +137,147 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What shapes an answer: the body's settings and those of the extra parameters that reached the model."""
+
+    limit: int | None = None
+    choices: int = 1
+    #: How many alternatives each token's log probability lists; ``None``: no log probabilities.
+    top_logprobs: int | None = None
+    stop: tuple[str, ...] = ()
+    parallel_tool_calls: bool = True
+
+    @classmethod
+    def of(cls, options: wire.ChatCompletionsOptions, extras: dict[str, Any]) -> Settings:
+        def given(name: str, kind: type) -> Any:
+            value = getattr(options, name, None)
+            value = extras.get(name) if value is None else value  # passed through to the model: it reads them too
+            return value if isinstance(value, kind) and not (kind is int and isinstance(value, bool)) else None
+
+        logprobs = bool(given("logprobs", bool))
+        return cls(
+            limit=options.max_tokens if options.max_tokens is not None else given("max_completion_tokens", int),
+            choices=max(1, given("n", int) or 1),
+            top_logprobs=(given("top_logprobs", int) or 0) if logprobs else None,
+            stop=tuple(options.stop_sequences),
+            parallel_tool_calls=given("parallel_tool_calls", bool) is not False,
+        )
+
+
+@dataclass
+class Choice:
+    """One of the answer's choices."""
+
+    content: str | None
+    finish_reason: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    logprobs: dict[str, Any] | None = None
+    completion_tokens: int = 0
+
+    @property
+    def pieces(self) -> list[str]:
+        """The streamed deltas of the content (a token of the log probabilities is one piece)."""
+        return content_pieces(self.content or "")
+
+
+@dataclass
+class Reply:
+    choices: list[Choice]
+    usage: dict[str, Any]
+
+
 def answer(
     options: wire.ChatCompletionsOptions, summary: RequestSummary, profile: ModelProfile, extras: dict[str, Any]
-) -> Answer:
-    """The full default answer: content or tool calls, finish reason and usage."""
-    tool_calls = _tool_calls(options, summary)
+) -> Reply:
+    """The full default answer: ``n`` choices of content or tool calls, and the usage of them all."""
+    settings = Settings.of(options, extras)
+    choices = [_choice(options, summary, profile, extras, settings, i) for i in range(settings.choices)]
+    return Reply(choices, _usage(summary, sum(c.completion_tokens for c in choices)))
+
+
+def _choice(
+    options: wire.ChatCompletionsOptions,
+    summary: RequestSummary,
+    profile: ModelProfile,
+    extras: dict[str, Any],
+    settings: Settings,
+    index: int,
+) -> Choice:
+    tool_calls = _tool_calls(options, summary, settings, index)
     if tool_calls:
         completion = sum(text_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in tool_calls)
-        return Answer(None, "tool_calls", tool_calls, _usage(summary, completion))
+        logprobs = {"content": None, "refusal": None} if settings.top_logprobs is not None else None
+        return Choice(None, "tool_calls", tool_calls, logprobs, completion)
     content = _content(options, summary, profile, extras)
-    content, finish_reason = _apply_stop(content, options.stop)
-    if options.max_tokens is not None and text_tokens(content) > options.max_tokens:
-        content, finish_reason = content[: options.max_tokens * 4], "length"
-    return Answer(content, finish_reason, [], _usage(summary, text_tokens(content)))
+    if index and options.response_format is None:  # each choice its own text, as n answers differ
+        content += f" (choice {index + 1} of {settings.choices})"
+    content, finish_reason = _apply_stop(content, settings.stop)
+    if settings.limit is not None and text_tokens(content) > settings.limit:
+        content, finish_reason = content[: settings.limit * 4], "length"
+    choice = Choice(content, finish_reason, completion_tokens=text_tokens(content))
+    if settings.top_logprobs is not None:
+        choice.logprobs = annotate.logprobs(choice.pieces, settings.top_logprobs)
+    return choice
 
 
 def _content(
     options: wire.ChatCompletionsOptions, summary: RequestSummary, profile: ModelProfile, extras: dict[str, Any]
 ) -> str:
     response_format = options.response_format
+    text = summary.last_user_text or ""
     if isinstance(response_format, wire.ResponseFormatJsonSchema):
-        return json.dumps(minimal_instance(response_format.json_schema.schema_))
+        return json.dumps(agent.structured_instance(response_format.json_schema.schema_, text), ensure_ascii=False)
     if isinstance(response_format, wire.ResponseFormatJsonObject):
+        named = agent.json_object_answer(text)
         return json.dumps(
-            {
+            named
+            or {
                 "images": len(summary.images),
                 "audio_clips": len(summary.audio),
                 "system_prompt": summary.system_prompt,
                 "last_user_text": summary.last_user_text,
-            }
+            },
+            ensure_ascii=False,
         )
+    after_tools = agent.tool_results_answer(options.messages)
+    if after_tools is not None:
+        return f"[emulator:{profile.name}] {after_tools}"
     return describe(summary, profile, extras)
 
 
-def _apply_stop(content: str, stop: list[str] | None) -> tuple[str, str]:
-    cuts = [content.find(s) for s in stop or [] if s and s in content]
+def _apply_stop(content: str, stop: tuple[str, ...]) -> tuple[str, str]:
+    cuts = [content.find(s) for s in stop if s and s in content]
     return (content[: min(cuts)], "stop") if cuts else (content, "stop")
 
 
-def _tool_calls(options: wire.ChatCompletionsOptions, summary: RequestSummary) -> list[dict[str, Any]]:
+def _tool_calls(
+    options: wire.ChatCompletionsOptions, summary: RequestSummary, settings: Settings, index: int
+) -> list[dict[str, Any]]:
     tools = options.tools or []
     choice = options.tool_choice
     if not tools or choice == "none":
         return []
+    text = summary.last_user_text or ""
     if isinstance(choice, wire.NamedToolChoice):
-        chosen = [t for t in tools if t.function.name == choice.function.name]
+        chosen = [t for t in tools if t.function.name == choice.function.name][:1]
     elif choice == "required":
-        chosen = tools[:1]
-    else:  # auto: only a user turn that names a tool calls it
-        last = options.messages[-1]
-        text = (summary.last_user_text or "") if isinstance(last, wire.UserMessage) else ""
-        chosen = [t for t in tools if re.search(rf"\b{re.escape(t.function.name)}\b", text)][:1]
-        quoted = re.findall(r'"([^"]+)"', text)
+        chosen = agent.referred_tools(tools, text) or tools[:1]
+    elif isinstance(options.messages[-1], wire.UserMessage):  # auto: a user turn that refers to tools calls them
+        chosen = agent.referred_tools(tools, text)
+    else:  # auto after tool results: answer them
+        chosen = []
+    if not settings.parallel_tool_calls:
+        chosen = chosen[:1]
     calls = []
-    for index, tool in enumerate(chosen):
-        schema = tool.function.parameters or {"type": "object"}
-        instance = minimal_instance(schema)
-        if choice not in ("required",) and not isinstance(choice, wire.NamedToolChoice):
-            _fill_strings_from_quotes(instance, schema, quoted)
-        arguments = json.dumps(instance)
-        digest = hashlib.sha256(f"{index}:{tool.function.name}:{arguments}".encode()).hexdigest()[:12]
-        calls.append(
-            {
-                "id": f"call_{digest}",
-                "type": "function",
-                "function": {"name": tool.function.name, "arguments": arguments},
-            }
+    for position, tool in enumerate(chosen):
+        arguments = json.dumps(
+            agent.arguments_from_text(tool.function.parameters, text, tool_name=tool.function.name),
+            ensure_ascii=False,
         )
+        digest = hashlib.sha256(f"{index}:{position}:{tool.function.name}:{arguments}".encode()).hexdigest()[:12]
+        function = {"name": tool.function.name, "arguments": arguments}
+        calls.append({"id": f"call_{digest}", "type": "function", "function": function})
     return calls
 
 
@@ -226,24 +290,11 @@ def _usage(summary: RequestSummary, completion_tokens: int) -> dict[str, Any]:
     }
 
 
-def _fill_strings_from_quotes(instance: Any, schema: dict[str, Any], quoted: list[str]) -> None:
-    """With ``auto``, the user's double-quoted values fill the tool's string arguments, in the schema's order.
-
-    ``Translate "memo.wav" into "Spanish" with translate_audio`` gives ``{"source": "memo.wav", "target_language":
-    "Spanish"}``: deterministic, and enough for an agent's tool to do real work against the emulator.
-    """
-    if not isinstance(instance, dict):
-        return
-    properties = schema.get("properties") or {}
-    values = iter(quoted)
-    for name, prop in properties.items():
-        if isinstance(prop, dict) and prop.get("type") == "string" and not prop.get("enum"):
-            value = next(values, None)
-            if value is None:
-                return
-            instance[name] = value
-
-
-def content_pieces(content: str) -> Iterator[str]:
+def content_pieces(content: str) -> list[str]:
     """The streamed deltas of ``content``: one word with its trailing space at a time."""
-    yield from re.findall(r"\s*\S+\s*", content) or ([content] if content else [])
+    return re.findall(r"\s*\S+\s*", content) or ([content] if content else [])
+
+
+def argument_pieces(arguments: str, size: int = 8) -> list[str]:
+    """The streamed fragments of a tool call's arguments, as a model writes them: a few characters at a time."""
+    return [arguments[i : i + size] for i in range(0, len(arguments), size)] or [""]

@@ -1,8 +1,9 @@
 """Server-Sent Events for streamed answers, and the stream faults real endpoints show.
 
-A stream is: a first chunk carrying the role, one chunk per content word (or one per tool call), a chunk with
-``finish_reason``, then, when ``stream_options.include_usage`` reached the model, a chunk with ``choices: []`` and
-``usage``, and finally ``data: [DONE]``.
+A stream is: on Azure OpenAI routes, the content-filter chunk (``choices: []``, :mod:`.annotate`); per choice a
+chunk carrying the role, one chunk per content word, each tool call as its id and name then its arguments in
+fragments, and a chunk with ``finish_reason``; then, when ``stream_options.include_usage`` reached the model, a
+chunk with ``choices: []`` and ``usage``, and finally ``data: [DONE]``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 import socket
 import struct
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from itertools import zip_longest
 from typing import Any
 
 from aiohttp import web
 
-from . import responder
+from ..protocols import ProtocolRules
+from . import annotate, responder
 from .script import Fault, ScriptedResponse
 
 DONE = "data: [DONE]"
@@ -38,35 +41,45 @@ def abort(request: web.Request) -> None:
 
 
 def answer_events(
-    completion_id: str, model: str, result: responder.Answer, include_usage: bool, chunk_object: str
+    completion_id: str, model: str, reply: responder.Reply, include_usage: bool, rules: ProtocolRules
 ) -> Iterator[Mapping[str, Any]]:
-    """The chunks of a streamed default answer."""
+    """The chunks of a streamed default answer, as ``rules``' protocol streams them."""
     created = int(time.time())
+    if rules.content_filter:
+        yield annotate.filter_chunk()
 
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        return {
-            "id": completion_id,
-            "object": chunk_object,
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-        }
+    def chunk(index: int, delta: dict[str, Any], finish_reason: str | None = None, **more: Any) -> dict[str, Any]:
+        choice = {"index": index, "delta": delta, "finish_reason": finish_reason, **more}
+        return {"id": completion_id, "object": rules.chunk_object, "created": created, "model": model,
+                "choices": [choice]}  # fmt: skip
 
-    yield chunk({"role": "assistant", "content": ""})
-    for piece in responder.content_pieces(result.content or ""):
-        yield chunk({"content": piece})
-    for index, call in enumerate(result.tool_calls):
-        yield chunk({"tool_calls": [{"index": index, **call}]})
-    yield chunk({}, result.finish_reason)
+    streams = [_choice_events(index, choice, chunk, rules) for index, choice in enumerate(reply.choices)]
+    for events in zip_longest(*streams):  # n choices arrive interleaved, as OpenAI streams them
+        yield from (event for event in events if event is not None)
     if include_usage:
-        yield {
-            "id": completion_id,
-            "object": chunk_object,
-            "created": created,
-            "model": model,
-            "choices": [],
-            "usage": result.usage,
-        }
+        yield {"id": completion_id, "object": rules.chunk_object, "created": created, "model": model, "choices": [],
+               "usage": reply.usage}  # fmt: skip
+
+
+def _choice_events(
+    index: int, choice: responder.Choice, chunk: Callable[..., dict[str, Any]], rules: ProtocolRules
+) -> Iterator[dict[str, Any]]:
+    filtered = {"content_filter_results": annotate.completion_filter_results()} if rules.content_filter else {}
+    yield chunk(index, {"role": "assistant", "content": ""}, **({"content_filter_results": {}} if filtered else {}))
+    tokens = (choice.logprobs or {}).get("content") or []  # one per piece: each chunk carries its own
+    for position, piece in enumerate(choice.pieces):
+        more = {"logprobs": {"content": tokens[position : position + 1]}} if tokens else {}
+        yield chunk(index, {"content": piece}, **more, **filtered)
+    # .NET SDK, StreamingFunctionToolCallUpdate: the name comes in one update, typically the first, and the
+    # arguments "must be accumulated" from the updates that follow.
+    for position, call in enumerate(choice.tool_calls):
+        function = call["function"]
+        head = {"index": position, "id": call["id"], "type": "function",
+                "function": {"name": function["name"], "arguments": ""}}  # fmt: skip
+        yield chunk(index, {"tool_calls": [head]})
+        for piece in responder.argument_pieces(function["arguments"]):
+            yield chunk(index, {"tool_calls": [{"index": position, "function": {"arguments": piece}}]})
+    yield chunk(index, {}, choice.finish_reason, **filtered)
 
 
 async def send_events(

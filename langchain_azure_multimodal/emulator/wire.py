@@ -19,10 +19,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 
-from ..profiles import AudioFormat, ImageDetail
+from ..profiles import AudioFormat, AudioOutputFormat, ImageDetail
+from ..protocols import RULES, Protocol
 
 __all__ = [
     "ChatCompletionsOptions",
+    "OpenAIChatCompletionsOptions",
     "RequestMessage",
     "ValidationError",
     "describe_validation_error",
@@ -172,63 +174,102 @@ class UserSecurityContext(_Wire):
     source_ip: str | None = None
 
 
+def _range(protocol: Protocol, name: str) -> Any:
+    """``name``'s range on ``protocol``, as :data:`~..protocols.RULES` gives it."""
+    low, high = RULES[protocol].ranges[name]
+    return Field(ge=low, le=high)
+
+
+_MI, _OPENAI = Protocol.MODEL_INFERENCE, Protocol.OPENAI
+ToolChoice = Annotated[
+    Annotated[Literal["auto", "none", "required"], Tag("preset")] | Annotated[NamedToolChoice, Tag("named")],
+    Discriminator(lambda value: "preset" if isinstance(value, str) else "named"),
+]
+
+
 class ChatCompletionsOptions(_Wire):
     """The body of ``POST /chat/completions`` (spec definition ``ChatCompletionsOptions``)."""
 
     messages: Annotated[list[RequestMessage], Field(min_length=1)]
-    frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
-    presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
+    frequency_penalty: Annotated[float, _range(_MI, "frequency_penalty")] | None = None
+    presence_penalty: Annotated[float, _range(_MI, "presence_penalty")] | None = None
     stream: bool | None = None
-    temperature: Annotated[float, Field(ge=0, le=1)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    max_tokens: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    temperature: Annotated[float, _range(_MI, "temperature")] | None = None
+    top_p: Annotated[float, _range(_MI, "top_p")] | None = None
+    max_tokens: Annotated[int, _range(_MI, "max_tokens")] | None = None
     response_format: ResponseFormat | None = None
     stop: Annotated[list[str], Field(min_length=1)] | None = None
     tools: Annotated[list[ToolDefinition], Field(min_length=1)] | None = None
-    tool_choice: (
-        Annotated[
-            Annotated[Literal["auto", "none", "required"], Tag("preset")] | Annotated[NamedToolChoice, Tag("named")],
-            Discriminator(lambda value: "preset" if isinstance(value, str) else "named"),
-        ]
-        | None
-    ) = None
+    tool_choice: ToolChoice | None = None
     seed: int | None = None
     model: str | None = None
     modalities: list[Literal["text", "audio"]] | None = None
     user_security_context: UserSecurityContext | None = None
 
+    @property
+    def stop_sequences(self) -> list[str]:
+        return list(self.stop or [])
+
+
+class StreamOptions(_Wire):
+    include_usage: bool | None = None
+
+
+class AudioOutput(_Wire):
+    voice: str
+    format: AudioOutputFormat
+
+
+class OpenAIChatCompletionsOptions(ChatCompletionsOptions):
+    """The body as Azure OpenAI reads it (deployments, ``/openai/v1``): OpenAI's parameters and ranges.
+
+    Azure OpenAI REST reference, chat completions: ``temperature`` 0 to 2; ``stop`` a string or up to 4 strings;
+    ``n``; ``logprobs`` and ``top_logprobs`` (0 to 20); ``max_completion_tokens``; ``seed``; ``user``;
+    ``parallel_tool_calls``; ``stream_options``; ``modalities`` and ``audio``.
+    """
+
+    temperature: Annotated[float, _range(_OPENAI, "temperature")] | None = None
+    top_p: Annotated[float, _range(_OPENAI, "top_p")] | None = None
+    frequency_penalty: Annotated[float, _range(_OPENAI, "frequency_penalty")] | None = None
+    presence_penalty: Annotated[float, _range(_OPENAI, "presence_penalty")] | None = None
+    max_tokens: Annotated[int, _range(_OPENAI, "max_tokens")] | None = None
+    max_completion_tokens: Annotated[int, _range(_OPENAI, "max_completion_tokens")] | None = None
+    n: Annotated[int, _range(_OPENAI, "n")] | None = None
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, _range(_OPENAI, "top_logprobs")] | None = None
+    # Wider than the spec's: a lone string too.
+    stop: str | Annotated[list[str], Field(min_length=1, max_length=RULES[_OPENAI].max_stop)] | None = None  # type: ignore[assignment]
+    user: str | None = None
+    parallel_tool_calls: bool | None = None
+    stream_options: StreamOptions | None = None
+    logit_bias: dict[str, Annotated[int, Field(ge=-100, le=100)]] | None = None
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    store: bool | None = None
+    metadata: dict[str, str] | None = None
+    prediction: dict[str, Any] | None = None
+    audio: AudioOutput | None = None
+    service_tier: str | None = None
+    verbosity: Literal["low", "medium", "high"] | None = None
+
+    @property
+    def stop_sequences(self) -> list[str]:
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
 
 #: Body keys of the spec's ``ChatCompletionsOptions``; anything else at the top level is an extra parameter.
 SPEC_PARAMETERS: frozenset[str] = frozenset(ChatCompletionsOptions.model_fields) | {"response_format"}
+#: The parameters the OpenAI routes model beyond the spec's (test_wire keeps them equal to the protocol table's).
+OPENAI_MODELLED: frozenset[str] = frozenset(OpenAIChatCompletionsOptions.model_fields) - SPEC_PARAMETERS
 
-#: Parameters the OpenAI chat API defines beyond the spec. Azure OpenAI routes know them natively.
-OPENAI_PARAMETERS: frozenset[str] = frozenset(
-    {
-        "stream_options",
-        "max_completion_tokens",
-        "n",
-        "logprobs",
-        "top_logprobs",
-        "logit_bias",
-        "user",
-        "parallel_tool_calls",
-        "reasoning_effort",
-        "store",
-        "metadata",
-        "prediction",
-        "audio",
-        "service_level",
-        "service_tier",
-        "verbosity",
-    }
-)
-
-_OPTIONS = TypeAdapter(ChatCompletionsOptions)
+_OPTIONS: dict[Protocol, TypeAdapter[ChatCompletionsOptions]] = {
+    _MI: TypeAdapter(ChatCompletionsOptions),
+    _OPENAI: TypeAdapter(OpenAIChatCompletionsOptions),
+}
 
 
-def parse_options(body: Any) -> ChatCompletionsOptions:
-    """Parse a decoded JSON body; raises :class:`pydantic.ValidationError`."""
-    return _OPTIONS.validate_python(body)
+def parse_options(body: Any, protocol: Protocol = _MI) -> ChatCompletionsOptions:
+    """Parse a decoded JSON body as ``protocol`` reads it; raises :class:`pydantic.ValidationError`."""
+    return _OPTIONS[protocol].validate_python(body)
 
 
 def unknown_parameters(body: dict[str, Any], known: frozenset[str] = SPEC_PARAMETERS) -> list[str]:
@@ -269,3 +310,39 @@ def describe_validation_error(body: Any, error: ValidationError) -> tuple[str, s
     elif first["type"] == "union_tag_not_found":
         message = f"missing the discriminator {ctx.get('discriminator')}"
     return path, message
+
+
+_OPENAI_CODES = {
+    "less_than_equal": "above_max_value",
+    "less_than": "above_max_value",
+    "greater_than_equal": "below_min_value",
+    "greater_than": "below_min_value",
+    "too_long": "array_above_max_length",
+    "too_short": "array_below_min_length",
+}
+
+
+def describe_openai_validation_error(body: Any, error: ValidationError) -> tuple[str, str, str]:
+    """OpenAI's account of the first offending field: the message, the parameter's path and the error code.
+
+    Azure OpenAI answers bad parameters as OpenAI does (chat completions reference, errors): ``"Invalid
+    'temperature': decimal above maximum value. Expected a value <= 2, but got 2.5 instead."`` with
+    ``param: "temperature"`` and ``code: "decimal_above_max_value"``.
+    """
+    first = error.errors()[0]
+    path, problem = describe_validation_error(body, error)
+    kind, ctx, value = first["type"], first.get("ctx") or {}, first.get("input")
+    if first["type"] == "missing":
+        return f"Missing required parameter: '{path}'.", path, "missing_required_parameter"
+    suffix = _OPENAI_CODES.get(kind)
+    if suffix and suffix.endswith("value"):
+        noun = "integer" if isinstance(value, int) else "decimal"
+        bound = next(iter(ctx.values()), "?")
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
+        relation = "<=" if "above" in suffix else ">="
+        expected = f"Expected a value {relation} {bound}, but got {value!r} instead."
+        message = f"Invalid '{path}': {noun} {suffix.replace('_', ' ')}. {expected}"
+        return message, path, f"{noun}_{suffix}"
+    if suffix:
+        return f"Invalid '{path}': {problem}.", path, suffix
+    return f"Invalid value for '{path}': {problem}.", path, "invalid_value"

@@ -42,13 +42,13 @@ class GetWeather(BaseModel):
 
 
 def test_tool_calls_are_parsed(emulator: Emulator) -> None:
-    reply = model_on(emulator).bind_tools([GetWeather], tool_choice="any").invoke("Weather in Paris?")
+    reply = model_on(emulator).bind_tools([GetWeather], tool_choice="any").invoke("Weather in Paris for 3 days?")
     assert emulator.requests[-1].body["tool_choice"] == "required"
     assert reply.content == ""
     assert reply.invalid_tool_calls == []
     assert len(reply.tool_calls) == 1
-    call = reply.tool_calls[0]
-    assert (call["name"], call["args"], call["type"]) == ("GetWeather", {"city": "", "days": 1}, "tool_call")
+    call = reply.tool_calls[0]  # the emulator's agent rules: arguments from the user's text, by the schema's types
+    assert (call["name"], call["args"], call["type"]) == ("GetWeather", {"city": "Paris", "days": 3}, "tool_call")
     assert call["id"] is not None and call["id"].startswith("call_")
     assert reply.response_metadata["finish_reason"] == "tool_calls"
 
@@ -230,14 +230,16 @@ async def test_ainvoke_takes_langchains_stream_flag(emulator: Emulator) -> None:
 
 
 def test_streamed_tool_calls_arrive_as_tool_call_chunks(emulator: Emulator) -> None:
-    chunks = list(model_on(emulator).bind_tools([GetWeather], tool_choice="GetWeather").stream("Weather?"))
-    with_calls = [c for c in chunks if c.tool_call_chunks]
-    assert len(with_calls) == 1
-    (piece,) = with_calls[0].tool_call_chunks
-    assert (piece["name"], piece["args"], piece["index"]) == ("GetWeather", '{"city": "", "days": 1}', 0)
+    chunks = list(model_on(emulator).bind_tools([GetWeather], tool_choice="GetWeather").stream("Weather in Oslo?"))
+    pieces = [piece for c in chunks for piece in c.tool_call_chunks]
+    # As the service streams a call: the id and name once, then the arguments in fragments.
+    head, *fragments = pieces
+    assert (head["name"], head["args"], head["index"]) == ("GetWeather", "", 0) and head["id"]
+    assert len(fragments) >= 2 and all((p["name"], p["id"], p["index"]) == (None, None, 0) for p in fragments)
     merged = merge(chunks)
-    assert [(c["name"], c["args"]) for c in merged.tool_calls] == [("GetWeather", {"city": "", "days": 1})]
-    assert merged.tool_calls[0]["id"] == piece["id"]
+    arguments = json.loads("".join(p["args"] for p in fragments))
+    assert [(c["name"], c["args"], c["id"]) for c in merged.tool_calls] == [("GetWeather", arguments, head["id"])]
+    assert GetWeather(**arguments).city == "Oslo"
     assert merged.response_metadata["finish_reason"] == "tool_calls"
 
 
@@ -387,7 +389,7 @@ def test_bind_tools_sends_each_tool_form(emulator: Emulator) -> None:
     ]
     assert body["tool_choice"] == {"type": "function", "function": {"name": "lookup"}}
     assert reply.tool_calls[0]["name"] == "lookup"
-    assert reply.tool_calls[0]["args"] == {"q": "aa"}
+    assert reply.tool_calls[0]["args"] == {"q": "Hi"}  # the user's text, long enough for minLength
 
 
 @pytest.mark.parametrize(
@@ -485,11 +487,14 @@ SCHEMAS: dict[str, Any] = {"pydantic": Person, "typeddict": PersonDict, "json sc
 PROPERTIES = {"name": {"type": "string"}, "age": {"type": "integer"}}
 
 
+PERSON_TEXT = "The name is Ada and the age is 36."  # the emulator fills what the text gives by name
+
+
 def _check_parsed(kind: str, parsed: Any) -> None:
     if kind == "pydantic":
-        assert parsed == Person(name="", age=0)
+        assert parsed == Person(name="Ada", age=36)
     else:
-        assert parsed == {"name": "", "age": 0}
+        assert parsed == {"name": "Ada", "age": 36}
 
 
 @pytest.mark.parametrize("include_raw", [False, True])
@@ -497,7 +502,8 @@ def _check_parsed(kind: str, parsed: Any) -> None:
 @pytest.mark.parametrize("kind", list(SCHEMAS))
 def test_structured_output_json_schema(emulator: Emulator, kind: str, strict: bool | None, include_raw: bool) -> None:
     schema = SCHEMAS[kind]
-    result = model_on(emulator).with_structured_output(schema, include_raw=include_raw, strict=strict).invoke("Who?")
+    structured = model_on(emulator).with_structured_output(schema, include_raw=include_raw, strict=strict)
+    result = structured.invoke(PERSON_TEXT)
     body = emulator.requests[-1].body
     assert "tools" not in body and "tool_choice" not in body
     response_format = body["response_format"]
@@ -515,7 +521,7 @@ def test_structured_output_json_schema(emulator: Emulator, kind: str, strict: bo
     if include_raw:
         assert set(result) == {"raw", "parsed", "parsing_error"}
         assert isinstance(result["raw"], AIMessage)
-        assert json.loads(result["raw"].content) == {"name": "", "age": 0}
+        assert json.loads(result["raw"].content) == {"name": "Ada", "age": 36}
         assert result["parsing_error"] is None
         _check_parsed(kind, result["parsed"])
     else:
@@ -550,7 +556,7 @@ def test_structured_output_function_calling(
     model = model_on(emulator).with_structured_output(
         schema, method="function_calling", include_raw=include_raw, strict=strict
     )
-    result = model.invoke("Who?")
+    result = model.invoke(PERSON_TEXT)
     body = emulator.requests[-1].body
     name = "PersonDict" if kind == "typeddict" else "Person"
     assert "response_format" not in body
@@ -561,7 +567,7 @@ def test_structured_output_function_calling(
     assert function.get("strict") is strict
     if include_raw:
         assert result["parsing_error"] is None
-        assert result["raw"].tool_calls[0]["args"] == {"name": "", "age": 0}
+        assert result["raw"].tool_calls[0]["args"] == {"name": "Ada", "age": 36}
         _check_parsed(kind, result["parsed"])
     else:
         _check_parsed(kind, result)
@@ -607,8 +613,8 @@ def test_structured_output_without_a_schema(emulator: Emulator) -> None:
 
 
 async def test_structured_output_async(emulator: Emulator) -> None:
-    result = await model_on(emulator).with_structured_output(Person, method="function_calling").ainvoke("Who?")
-    assert result == Person(name="", age=0)
+    result = await model_on(emulator).with_structured_output(Person, method="function_calling").ainvoke(PERSON_TEXT)
+    assert result == Person(name="Ada", age=36)
 
 
 # ---------------------------------------------------------------------------------------------- retries and timeouts

@@ -22,7 +22,7 @@ EXPECTED = {
         "refuses them (422)",
     ],
     "structured_chart_extraction.py": [
-        "ChartData {'title': '', 'bars': [{'label': '', 'value': 0.0}]}",
+        "ChartData {'title': \"Extract the chart's data\", 'bars': [{'label': '', 'value': 0.0}]}",
         "response_format sent: ChartData",
     ],
     "describe_image_folder.py": [
@@ -42,6 +42,7 @@ EXPECTED = {
         "tool call: translate_audio({'source': '",
         "'target_language': 'Spanish'})",
         "tool result: [emulator:phi-4-multimodal-instruct] Received 1 audio clip: #1 wav 3.00 s",
+        'answer: [emulator:phi-4-multimodal-instruct] translate_audio returned "[emulator:',
         "the emulator saw 3 requests",
     ],
     "ingest_folder.py": [

@@ -20,6 +20,7 @@ from langchain_azure_multimodal.endpoints import (
     api_version_takes_audio,
     resolve_endpoint,
 )
+from langchain_azure_multimodal.protocols import Protocol
 from tests.support.http import API_VERSION, audio_item, call, user, with_items
 from tests.support.media import b64, wav_bytes
 
@@ -56,12 +57,12 @@ def test_the_client_resolves_each_emulator_route_by_the_same_facts(emulator: Emu
     assert (settings.api_version is not None) is route.api_version
     assert settings.has_model_info is route.model_info
     assert settings.model_required is route.model_required
-    assert settings.native_stream_options is route.openai_protocol
+    assert settings.protocol is route.protocol
     if kind is not EndpointKind.SERVERLESS:  # the emulator's root is found as a local root, by the same facts
         assert resolve_endpoint(url).kind is kind
     else:
         root = resolve_endpoint(url)
-        assert (root.has_model_info, root.native_stream_options) == (route.model_info, route.openai_protocol)
+        assert (root.has_model_info, root.protocol) == (route.model_info, route.protocol)
 
 
 @pytest.mark.spec_exempt(reason="sends OpenAI's stream_options to every route, which only some of them know")
@@ -81,8 +82,9 @@ def test_the_emulator_serves_each_route_as_the_facts_say(emulator: Emulator, kin
             assert call(emulator, path + CHAT_COMPLETIONS_PATH, user("Hi"), query=query).status == 400
         streamed = {**body, "stream": True, "stream_options": {"include_usage": True}}
         reply = call(emulator, path + CHAT_COMPLETIONS_PATH, streamed, query=query)
-        assert (reply.status == 200) is route.openai_protocol, reply.text  # elsewhere an extra parameter: 422
-        if route.openai_protocol:
+        openai = route.protocol is Protocol.OPENAI
+        assert (reply.status == 200) is openai, reply.text  # elsewhere an extra parameter: 422
+        if openai:
             assert '"object": "chat.completion.chunk"' in reply.text
 
 

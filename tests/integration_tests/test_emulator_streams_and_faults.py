@@ -46,7 +46,8 @@ def test_include_usage_adds_a_usage_chunk_with_no_choices(emulator: Emulator) ->
         == usage_chunk["usage"]["prompt_tokens"] + usage_chunk["usage"]["completion_tokens"]
     )
     assert json.loads(events[-3])["choices"][0]["finish_reason"] == "stop"
-    assert json.loads(events[0])["object"] == "chat.completion.chunk"  # OpenAI's name on OpenAI routes
+    assert json.loads(events[0])["choices"] == []  # Azure OpenAI opens with the content-filter chunk
+    assert json.loads(events[1])["object"] == "chat.completion.chunk"  # OpenAI's name on OpenAI routes
 
 
 def test_stream_options_reach_azure_ai_routes_only_by_pass_through(emulator: Emulator) -> None:
@@ -69,17 +70,40 @@ def test_streamed_tool_calls(emulator: Emulator) -> None:
     events = call(emulator, body=stream_body(tools=[tool], tool_choice="required")).events()
     chunks = [json.loads(e) for e in events[:-1]]
     calls = [c["choices"][0]["delta"]["tool_calls"] for c in chunks if "tool_calls" in c["choices"][0]["delta"]]
-    assert calls == [
-        [
-            {
-                "index": 0,
-                "id": calls[0][0]["id"],
-                "type": "function",
-                "function": {"name": "lookup", "arguments": '{"q": ""}'},
-            }
-        ]
-    ]
+    # The service's shape (.NET SDK, StreamingFunctionToolCallUpdate): the id and name once, with empty arguments,
+    # then the arguments in fragments that must be accumulated.
+    head, *fragments = [update for (update,) in calls]
+    assert head == {"index": 0, "id": head["id"], "type": "function", "function": {"name": "lookup", "arguments": ""}}
+    assert len(fragments) >= 2 and all(set(f) == {"index", "function"} and f["index"] == 0 for f in fragments)
+    assert all(set(f["function"]) == {"arguments"} for f in fragments)
+    assert json.loads("".join(f["function"]["arguments"] for f in fragments)) == {"q": "one two three"}
     assert chunks[-1]["choices"][0]["finish_reason"] == "tool_calls"
+    assert [c["choices"][0]["finish_reason"] for c in chunks].count("tool_calls") == 1
+
+
+def test_several_referred_tools_are_called_in_parallel_unless_told_not_to(emulator: Emulator) -> None:
+    def tool(name: str) -> dict[str, object]:
+        schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+        return {"type": "function", "function": {"name": name, "parameters": schema}}
+
+    body = {**user("Use get_weather and get_time for Oslo"), "model": emulator.model}
+    body["tools"] = [tool("get_weather"), tool("get_time")]
+
+    def names(reply_events: list[str]) -> list[tuple[int, str]]:
+        deltas = [json.loads(e)["choices"] for e in reply_events[:-1]]
+        heads = [d[0]["delta"]["tool_calls"][0] for d in deltas if d and "tool_calls" in d[0]["delta"]]
+        return [(h["index"], h["function"]["name"]) for h in heads if "id" in h]
+
+    calls = call(emulator, OPENAI_V1, body).json["choices"][0]["message"]["tool_calls"]
+    assert [c["function"]["name"] for c in calls] == ["get_weather", "get_time"]
+    assert [json.loads(c["function"]["arguments"]) for c in calls] == [{"city": "Oslo"}, {"city": "Oslo"}]
+    assert len({c["id"] for c in calls}) == 2
+    assert names(call(emulator, OPENAI_V1, {**body, "stream": True}).events()) == [(0, "get_weather"), (1, "get_time")]
+    one = call(emulator, OPENAI_V1, {**body, "parallel_tool_calls": False}).json["choices"][0]["message"]
+    assert [c["function"]["name"] for c in one["tool_calls"]] == ["get_weather"]
+    assert names(call(emulator, OPENAI_V1, {**body, "stream": True, "parallel_tool_calls": False}).events()) == [
+        (0, "get_weather")
+    ]
 
 
 def test_recorded_requests_keep_method_path_query_headers_and_body(emulator: Emulator) -> None:

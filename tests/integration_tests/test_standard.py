@@ -1,9 +1,10 @@
 """LangChain's standard integration tests, against the embedded emulator.
 
 The suite downloads an image and a WAV file from the internet; here the same URLs are answered from files made
-on the fly (a PNG chart and a WAV tone), so nothing leaves the machine. Tests that need a model that reasons
-(the exact arguments of ``magic_function(3)``) are marked xfail with their reason; the emulator answers tool calls
-with the minimal arguments the schema allows.
+on the fly (a PNG chart and a WAV tone), so nothing leaves the machine. Every test of the suite runs and passes
+(none is xfailed): the emulator's agent rules (``emulator/agent.py``) call the tool the user's text refers to with
+arguments taken from that text (``magic_function(3)`` gives ``input=3``), quote tool results in the next answer,
+and fill JSON-mode keys the prompt names; deterministic rules, not a model that reasons.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.integration_tests import chat_models as standard_suite
@@ -24,7 +24,6 @@ from tests.conftest import API_KEY
 from tests.support.media import b64, image_bytes, wav_bytes
 from tests.support.standard import Capabilities
 
-NEEDS_REASONING = "the emulator does not reason: it calls tools with the minimal arguments the schema allows"
 _emulator: Emulator | None = None
 
 
@@ -66,33 +65,6 @@ class TestChatAzureMultimodalIntegration(Capabilities, ChatModelIntegrationTests
     @property
     def supported_usage_metadata_details(self) -> dict[str, list[str]]:
         return {"invoke": ["audio_input", "cache_read_input"], "stream": ["audio_input", "cache_read_input"]}
-
-    # Tests that need a model that reasons. strict=True: if the emulator ever passes one, the xfail must go.
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)  # as in the suite
-    @pytest.mark.xfail(reason=f"{NEEDS_REASONING}: magic_function(3) must get input=3", strict=True)
-    def test_tool_calling(self, model: BaseChatModel) -> None:
-        super().test_tool_calling(model)
-
-    @pytest.mark.xfail(reason=f"{NEEDS_REASONING}: magic_function(3) must get input=3", strict=True)
-    async def test_tool_calling_async(self, model: BaseChatModel) -> None:
-        await super().test_tool_calling_async(model)
-
-    @pytest.mark.xfail(reason=f"{NEEDS_REASONING}: answer_style must be a meaningful, non-empty string", strict=True)
-    def test_bind_runnables_as_tools(self, model: BaseChatModel) -> None:
-        super().test_bind_runnables_as_tools(model)
-
-    @pytest.mark.xfail(reason="JSON mode needs a model that follows the prompt's instructions on keys", strict=True)
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
-
-    @pytest.mark.parametrize("model", [{}, {"output_version": "v1"}], indirect=True)  # as in the suite
-    @pytest.mark.xfail(reason=f"{NEEDS_REASONING}: it must decide to call get_weather unprompted", strict=True)
-    def test_agent_loop(self, model: BaseChatModel) -> None:
-        super().test_agent_loop(model)
-
-    @pytest.mark.xfail(reason=f"{NEEDS_REASONING}: the arguments must carry the user's Chinese name", strict=True)
-    def test_unicode_tool_call_integration(self, model: BaseChatModel, *args: Any, **kwargs: Any) -> None:
-        super().test_unicode_tool_call_integration(model, *args, **kwargs)
 
     def _model(self) -> ChatAzureMultimodal:
         return self.chat_model_class(**self.chat_model_params)

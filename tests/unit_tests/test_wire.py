@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from langchain_azure_multimodal.emulator import wire
+from langchain_azure_multimodal.protocols import OPENAI_PARAMETERS, RULES, Protocol
 from tests.spec_validation import default_spec_path
 
 EXAMPLES = default_spec_path().parent / "examples"
@@ -61,16 +62,46 @@ json_values = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(json_values)
-def test_any_body_either_parses_or_yields_a_path_and_message(body: object) -> None:
+@given(json_values, st.sampled_from(list(Protocol)))
+def test_any_body_either_parses_or_yields_a_path_and_message(body: object, protocol: Protocol) -> None:
     try:
-        wire.parse_options(body)
+        wire.parse_options(body, protocol)
     except wire.ValidationError as error:
         path, message = wire.describe_validation_error(body, error)
         assert path and message
+        message, param, code = wire.describe_openai_validation_error(body, error)
+        assert message and param and code
 
 
 def test_unknown_parameters_in_order() -> None:
     body = {"messages": [], "zeta": 1, "temperature": 0, "alpha": 2}
     assert wire.unknown_parameters(body) == ["zeta", "alpha"]
-    assert wire.unknown_parameters({"stream_options": {}}, wire.SPEC_PARAMETERS | wire.OPENAI_PARAMETERS) == []
+    assert wire.unknown_parameters({"stream_options": {}}, wire.SPEC_PARAMETERS | OPENAI_PARAMETERS) == []
+
+
+def test_the_openai_body_models_exactly_the_parameters_the_protocol_table_names() -> None:
+    assert wire.OPENAI_MODELLED == OPENAI_PARAMETERS == RULES[Protocol.OPENAI].native_parameters
+
+
+def test_the_body_models_take_their_ranges_from_the_protocol_table() -> None:
+    message = {"messages": [{"role": "user", "content": "hi"}]}
+    for protocol, rules in RULES.items():
+        for name, (low, high) in rules.ranges.items():
+            wire.parse_options({**message, name: high}, protocol)
+            wire.parse_options({**message, name: low}, protocol)
+            with pytest.raises(wire.ValidationError):
+                wire.parse_options({**message, name: high + 1}, protocol)
+
+
+def test_openai_errors_name_the_parameter_and_the_bound() -> None:
+    body = {"messages": [{"role": "user", "content": "hi"}], "temperature": 2.5}
+    with pytest.raises(wire.ValidationError) as caught:
+        wire.parse_options(body, Protocol.OPENAI)
+    assert wire.describe_openai_validation_error(body, caught.value) == (
+        "Invalid 'temperature': decimal above max value. Expected a value <= 2, but got 2.5 instead.",
+        "temperature",
+        "decimal_above_max_value",
+    )
+    wire.parse_options({**body, "temperature": 1.5, "stop": "."}, Protocol.OPENAI)  # OpenAI's range; a lone stop
+    with pytest.raises(wire.ValidationError):
+        wire.parse_options({**body, "temperature": 0.5, "stop": "."})  # the spec's: a list only
