@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from azure.ai.inference.aio import ChatCompletionsClient as AsyncChatCompletions
 from azure.ai.inference.models import (
     AudioContentFormat,
     AudioContentItem,
+    ChatCompletionsToolDefinition,
+    FunctionDefinition,
     ImageContentItem,
     ImageDetailLevel,
     ImageUrl,
@@ -221,3 +224,40 @@ def test_wav_via_input_audio_load(client: ChatCompletionsClient, tmp_path: Path)
         ]
     )
     assert "#1 wav 2.00 s" in reply.choices[0].message.content
+
+
+@pytest.mark.parametrize("kind", ["serverless", "azure-openai"])
+def test_streamed_tool_calls_the_way_the_sdk_sample_reads_them(emulator: Emulator, kind: str) -> None:
+    """As ``sample_chat_completions_streaming_with_tools.py`` does: take the id and name from the first tool-call
+    update and add up the arguments of the rest."""
+    weather = ChatCompletionsToolDefinition(
+        function=FunctionDefinition(
+            name="get_flight_info",
+            description="Returns information about the next flight between two cities.",
+            parameters={
+                "type": "object",
+                "properties": {"origin_city": {"type": "string"}, "destination_city": {"type": "string"}},
+                "required": ["origin_city", "destination_city"],
+            },
+        )
+    )
+    with ChatCompletionsClient(
+        endpoint=emulator.endpoint_for(kind), credential=AzureKeyCredential(API_KEY), api_version="2025-01-01-preview"
+    ) as sdk:
+        updates = list(
+            sdk.complete(
+                stream=True,
+                messages=[UserMessage('What is the next flight from "Seattle" to "Miami"?')],
+                tools=[weather],
+            )
+        )
+    call_id, name, arguments = "", "", ""
+    for update in updates:
+        if update.choices and update.choices[0].delta and update.choices[0].delta.tool_calls:
+            piece = update.choices[0].delta.tool_calls[0]
+            call_id = call_id or piece.id or ""
+            name = name or piece.function.name or ""
+            arguments += piece.function.arguments or ""
+    assert call_id.startswith("call_") and name == "get_flight_info"
+    assert json.loads(arguments) == {"origin_city": "Seattle", "destination_city": "Miami"}
+    assert all(u.choices or u.usage for u in updates)  # the SDK itself skips the choices-less content-filter chunk
