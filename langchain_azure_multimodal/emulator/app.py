@@ -12,7 +12,8 @@ route                                             endpoint kind              api
 ================================================  =========================  ==============  =========
 
 Each route reads bodies by its protocol (:data:`~..protocols.RULES`): the Model Inference spec on ``/models`` and
-the root, OpenAI's parameters, ranges, errors and content-filter annotations on the two Azure OpenAI routes.
+the root, OpenAI's parameters, ranges, errors and content-filter annotations on the two Azure OpenAI routes. A
+request whose ``modalities`` include ``"audio"`` is answered in speech on a model that speaks (:mod:`.speaking`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ..endpoints import (
 )
 from ..profiles import ModelProfile
 from ..protocols import RULES, Protocol, ProtocolRules
-from . import annotate, responder, sse, wire
+from . import annotate, responder, speaking, sse, wire
 from .media import RefusedMediaError
 from .script import Fault, RecordedRequest, Script
 
@@ -122,6 +123,7 @@ class EmulatorApp:
         script: Script,
         record: bool = True,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        audio_ttl_seconds: float = speaking.DEFAULT_AUDIO_TTL_SECONDS,
     ) -> None:
         if not models:
             raise ValueError("the emulator needs at least one model")
@@ -131,6 +133,8 @@ class EmulatorApp:
         self.script = script
         self._record = record
         self.max_body_bytes = max_body_bytes
+        #: The audio ids answers carried, which later requests may refer to (shared by every model served).
+        self.audio_ids = speaking.AudioRegistry(audio_ttl_seconds)
 
     def build(self) -> web.Application:
         app = web.Application(client_max_size=self.max_body_bytes, middlewares=[self._errors])
@@ -265,16 +269,23 @@ class EmulatorApp:
         extras = self._extra_parameters(request, kind, body)
         options = self._parse(body, kind)
         served = self._served(request, kind, options.model)
-        self._check_modalities(options, served, rules)
+        protocol = ROUTES[kind].protocol
+        try:
+            voice = speaking.requested_voice(options, extras, served.profile, served.name, protocol)
+            referenced_audio_tokens = speaking.referenced_audio_tokens(options, self.audio_ids)
+        except speaking.RefusedSpeechError as error:
+            raise _refusal(protocol, error.message, error.param, error.code) from None
         try:
             summary = responder.summarize(options, body, served.profile)
         except RefusedMediaError as error:
             raise ApiError(400, "BadRequest", str(error), target=error.target) from None
+        summary.audio_tokens += referenced_audio_tokens  # the earlier answers' audio is heard again
         self._check_audio_api_version(request, kind, summary)
         scripted = self.script.next_response()
         if scripted is not None:
             return await sse.scripted(request, scripted, fault)
-        reply = responder.answer(options, summary, served.profile, extras)
+        speaker = None if voice is None else speaking.Speaker(voice, served.profile, self.audio_ids, protocol)
+        reply = responder.answer(options, summary, served.profile, extras, speaker)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if options.stream:
             stream_options = extras.get("stream_options") or body.get("stream_options")
@@ -315,28 +326,6 @@ class EmulatorApp:
                 code="unsupported_parameter",
             )
         return options
-
-    def _check_modalities(
-        self, options: wire.ChatCompletionsOptions, served: ServedModel, rules: ProtocolRules
-    ) -> None:
-        if "audio" not in (options.modalities or []):
-            return
-        profile = served.profile
-        if not profile.audio_output:
-            message = f"{served.name} does not support audio output: send modalities=['text'] or leave it out"
-            if rules is RULES[Protocol.OPENAI]:
-                raise OpenAIApiError(message, param="modalities", code="unsupported_value")
-            raise ApiError(400, "BadRequest", message, target="modalities")
-        if getattr(options, "audio", None) is None and rules is RULES[Protocol.OPENAI]:
-            raise OpenAIApiError(
-                "Missing required parameter: 'audio' (modalities includes 'audio').",
-                param="audio",
-                code="missing_required_parameter",
-            )
-        # Speaking (audio in the answer) is not emulated yet: refused rather than answered with text alone.
-        raise ApiError(
-            501, "NotImplemented", "The emulator does not speak yet: audio output is not emulated", target="modalities"
-        )
 
     def _extra_parameters(self, request: web.Request, kind: EndpointKind, body: dict[str, Any]) -> dict[str, Any]:
         """Apply the ``extra-parameters`` header; returns the extras that reach the model (pass-through).
@@ -387,10 +376,19 @@ class EmulatorApp:
             )
 
 
+def _refusal(protocol: Protocol, message: str, param: str, code: str | None) -> ApiError:
+    """A 400 in the error shape of ``protocol``'s routes."""
+    if protocol is Protocol.OPENAI:
+        return OpenAIApiError(message, param=param, code=code)
+    return ApiError(400, "BadRequest", message, target=param)
+
+
 def _choice_json(index: int, choice: responder.Choice, rules: ProtocolRules) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": choice.content}
     if choice.tool_calls:
         message["tool_calls"] = choice.tool_calls
+    if choice.audio is not None:
+        message["audio"] = choice.audio
     out: dict[str, Any] = {"index": index, "finish_reason": choice.finish_reason, "message": message}
     if choice.logprobs is not None:
         out["logprobs"] = choice.logprobs

@@ -8,7 +8,11 @@ system prompt and the last user text. Usage is computed from what was sent:
   fitting in 2048x2048 and scaling the short side to 768); an image whose size is unknown (remote, or not
   inspected without the ``media`` extra) counts as a 1024x1024 image (765 at ``high``, 85 at ``low``);
 * audio: ``audio_tokens_per_second`` of the profile times the duration; an unknown duration counts 0;
-* completion: the answer's text by the same character rule.
+* completion: the answer's text by the same character rule; a spoken answer adds its audio tokens (the clip's
+  duration at the profile's rate), reported in ``completion_tokens_details``.
+
+When the request asks for audio (``modalities``), each choice that is not a tool call is spoken (:mod:`.speaking`):
+its content, after the stop and length cuts, becomes the transcript of ``message.audio``, and ``content`` is null.
 
 ``max_tokens`` (or ``max_completion_tokens``) cuts the answer (``finish_reason: "length"``) and ``stop`` sequences
 end it early; ``n`` gives that many choices (each text its own), ``logprobs``/``top_logprobs`` deterministic log
@@ -23,11 +27,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..profiles import ModelProfile, prompt_text_tokens, text_tokens
 from . import agent, annotate, wire
 from .media import AudioFacts, ImageFacts, RefusedMediaError, inspect_audio, inspect_image
+
+if TYPE_CHECKING:  # speaking reads this module's content pieces
+    from .speaking import Speaker
 
 
 @dataclass
@@ -174,6 +181,9 @@ class Choice:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     logprobs: dict[str, Any] | None = None
     completion_tokens: int = 0
+    #: ``message.audio`` of a spoken choice (``content`` is then ``None``), and its audio tokens.
+    audio: dict[str, Any] | None = None
+    audio_tokens: int = 0
 
     @property
     def pieces(self) -> list[str]:
@@ -188,12 +198,32 @@ class Reply:
 
 
 def answer(
-    options: wire.ChatCompletionsOptions, summary: RequestSummary, profile: ModelProfile, extras: dict[str, Any]
+    options: wire.ChatCompletionsOptions,
+    summary: RequestSummary,
+    profile: ModelProfile,
+    extras: dict[str, Any],
+    speaker: Speaker | None = None,
 ) -> Reply:
-    """The full default answer: ``n`` choices of content or tool calls, and the usage of them all."""
+    """The full default answer: ``n`` choices of content (spoken by ``speaker``, if any) or tool calls, and the
+    usage of them all."""
     settings = Settings.of(options, extras)
     choices = [_choice(options, summary, profile, extras, settings, i) for i in range(settings.choices)]
-    return Reply(choices, _usage(summary, sum(c.completion_tokens for c in choices)))
+    if speaker is not None:
+        choices = [_spoken(choice, speaker) for choice in choices]
+    usage = _usage(summary, sum(c.completion_tokens for c in choices))
+    if speaker is not None:
+        usage["completion_tokens_details"] = speaker.usage_details(sum(c.audio_tokens for c in choices))
+    return Reply(choices, usage)
+
+
+def _spoken(choice: Choice, speaker: Speaker) -> Choice:
+    if choice.tool_calls:  # a tool call is the answer: there is nothing to say yet
+        return choice
+    spoken = speaker.speak(choice.content or "")
+    # The answer's tokens are on the audio now; no text token carries a log probability.
+    logprobs = {"content": None, "refusal": None} if choice.logprobs is not None else None
+    completion_tokens = choice.completion_tokens + spoken.tokens
+    return Choice(None, choice.finish_reason, [], logprobs, completion_tokens, spoken.audio, spoken.tokens)
 
 
 def _choice(

@@ -15,6 +15,7 @@ from ..endpoints import ROUTES, EndpointKind
 from ..profiles import ModelProfile, resolve_profile
 from .app import DEFAULT_MAX_BODY_BYTES, EmulatorApp, ServedModel
 from .script import DEFAULT_MAX_RECORDED, Fault, RecordedRequest, Script, ScriptedResponse
+from .speaking import DEFAULT_AUDIO_TTL_SECONDS
 
 DEFAULT_MODEL = "phi-4-multimodal-instruct"
 #: Large enough for any header a real client sends; anything longer gets a 400, not a crash.
@@ -34,14 +35,22 @@ class _EmulatorBase:
         record: bool = True,
         max_recorded: int = DEFAULT_MAX_RECORDED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        audio_ttl_seconds: float = DEFAULT_AUDIO_TTL_SECONDS,
     ) -> None:
+        """``audio_ttl_seconds``: how long the audio of a spoken answer may be referred to by its id (its
+        ``expires_at``); 0 makes every id expire at once, for tests of expiry."""
         names = [model, *(m for m in models if m.lower() != model.lower())]
         served = [ServedModel(name, resolve_profile(name)) for name in names]
         if profile is not None:
             served[0] = ServedModel(model, profile)
         self.script = Script(max_recorded)
         self.app = EmulatorApp(
-            served, api_key=api_key, script=self.script, record=record, max_body_bytes=max_body_bytes
+            served,
+            api_key=api_key,
+            script=self.script,
+            record=record,
+            max_body_bytes=max_body_bytes,
+            audio_ttl_seconds=audio_ttl_seconds,
         )
         self.host = host
         self._requested_port = port

@@ -3,7 +3,9 @@
 A stream is: on Azure OpenAI routes, the content-filter chunk (``choices: []``, :mod:`.annotate`); per choice a
 chunk carrying the role, one chunk per content word, each tool call as its id and name then its arguments in
 fragments, and a chunk with ``finish_reason``; then, when ``stream_options.include_usage`` reached the model, a
-chunk with ``choices: []`` and ``usage``, and finally ``data: [DONE]``.
+chunk with ``choices: []`` and ``usage``, and finally ``data: [DONE]``. A spoken choice streams ``delta.audio``
+instead of content: its id with the first transcript word, the other words, the data in pieces, then ``expires_at``
+(:func:`.speaking.audio_deltas`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from ..protocols import ProtocolRules
-from . import annotate, responder
+from . import annotate, responder, speaking
 from .script import Fault, ScriptedResponse
 
 DONE = "data: [DONE]"
@@ -65,7 +67,13 @@ def _choice_events(
     index: int, choice: responder.Choice, chunk: Callable[..., dict[str, Any]], rules: ProtocolRules
 ) -> Iterator[dict[str, Any]]:
     filtered = {"content_filter_results": annotate.completion_filter_results()} if rules.content_filter else {}
-    yield chunk(index, {"role": "assistant", "content": ""}, **({"content_filter_results": {}} if filtered else {}))
+    # A spoken choice has no content (null in the whole answer), so its role chunk carries none either.
+    role = {"role": "assistant"} if choice.audio is not None else {"role": "assistant", "content": ""}
+    yield chunk(index, role, **({"content_filter_results": {}} if filtered else {}))
+    if choice.audio is not None:
+        for kind, audio in speaking.audio_deltas(choice.audio):
+            # The transcript is the text the filter reads; the data and expiry chunks carry nothing it judged.
+            yield chunk(index, {"audio": audio}, **(filtered if kind == "transcript" else {}))
     tokens = (choice.logprobs or {}).get("content") or []  # one per piece: each chunk carries its own
     for position, piece in enumerate(choice.pieces):
         more = {"logprobs": {"content": tokens[position : position + 1]}} if tokens else {}
