@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+import struct
+import wave
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -21,3 +25,14 @@ def bar_chart_png(values: tuple[int, ...] = (120, 260, 180, 330)) -> bytes:
 def image_block(png: bytes) -> dict[str, str]:
     """A LangChain v1 image block."""
     return {"type": "image", "base64": base64.b64encode(png).decode(), "mime_type": "image/png"}
+
+
+def voice_memo(path: Path, seconds: float = 3.0, rate: int = 16000) -> Path:
+    """A tone standing in for a voice memo, written as a 16-bit mono WAV file."""
+    with wave.open(str(path), "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(rate)
+        frames = (int(7000 * math.sin(2 * math.pi * 330 * i / rate)) for i in range(int(seconds * rate)))
+        clip.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return path

@@ -11,29 +11,16 @@ Runs offline: ``python cookbook/translate_audio_agent.py``.
 
 from __future__ import annotations
 
-import math
-import struct
 import tempfile
-import wave
 from pathlib import Path
 
+from _media import voice_memo
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, ToolMessage
 
 from langchain_azure_multimodal import ChatAzureMultimodal
 from langchain_azure_multimodal.emulator import Emulator
 from langchain_azure_multimodal.tools import translate_audio_tool
-
-
-def voice_memo(path: Path, seconds: float = 3.0, rate: int = 16000) -> Path:
-    """A three-second tone standing in for a voice memo."""
-    with wave.open(str(path), "wb") as clip:
-        clip.setnchannels(1)
-        clip.setsampwidth(2)
-        clip.setframerate(rate)
-        frames = (int(7000 * math.sin(2 * math.pi * 330 * i / rate)) for i in range(int(seconds * rate)))
-        clip.writeframes(b"".join(struct.pack("<h", f) for f in frames))
-    return path
 
 
 def main() -> None:

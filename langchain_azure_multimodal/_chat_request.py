@@ -14,6 +14,7 @@ from langchain_core.messages import BaseMessage
 from ._messages import parse_messages, to_wire_messages
 from ._model_arguments import check_call_arguments
 from ._preflight import MediaOptions, check_endpoint_takes_audio, prepare
+from .profiles import AUDIO_OUTPUT_FORMATS, PROFILES
 from .protocols import RULES, Protocol
 
 if TYPE_CHECKING:
@@ -83,6 +84,12 @@ def build_request(
             body[name] = value
         else:
             extras.setdefault(name, value)  # not in the Model Inference API: an extra parameter there
+    _check_speech(
+        body.get("modalities") or extras.get("modalities"),
+        body["audio"] if "audio" in body else extras.get("audio"),
+        profile,
+        audio_required=settings.protocol is Protocol.OPENAI,
+    )
     if (clash := rules.clash(body)) is not None:
         raise ValueError(f"{clash[0]} and {clash[1]} cannot both be sent to {rules.label} routes: set one of them")
     stop = stop if stop is not None else kwargs.pop("stop", None) or model.stop
@@ -138,3 +145,34 @@ def build_request(
     elif mode is not None:
         headers["extra-parameters"] = mode
     return body, headers
+
+
+def _check_speech(modalities: object, audio: object, profile: ModelProfile, *, audio_required: bool) -> None:
+    """Refuse, before the network, a spoken answer the model or the settings cannot give."""
+    if not isinstance(modalities, list | tuple) or "audio" not in modalities:
+        if audio is not None:
+            raise ValueError(
+                f"audio={audio!r} sets the voice and format of a spoken answer, but modalities does not ask for one: "
+                "pass modalities=['text', 'audio'] too, or leave audio out"
+            )
+        return
+    if profile.audio_output is False:
+        speakers = ", ".join(sorted(name for name, p in PROFILES.items() if p.audio_output))
+        raise ValueError(
+            f"{profile.name} cannot speak: modalities={modalities!r} asks for audio output. Use a model that "
+            f"speaks ({speakers}) or modalities=['text']"
+        )
+    if audio is None:
+        if audio_required:  # Azure OpenAI refuses audio output without its voice and format
+            raise ValueError("modalities asks for audio: pass audio={'voice': 'alloy', 'format': 'wav'} too")
+        return
+    if not isinstance(audio, dict) or not isinstance(audio.get("voice"), str) or "format" not in audio:
+        raise ValueError(f"audio must be a dict such as {{'voice': 'alloy', 'format': 'wav'}}, not {audio!r}")
+    voices = profile.voices
+    if voices and audio["voice"] not in voices:
+        raise ValueError(f"{profile.name} has no voice {audio['voice']!r}; use one of {', '.join(sorted(voices))}")
+    formats = profile.audio_output_formats or AUDIO_OUTPUT_FORMATS
+    if audio["format"] not in formats:
+        raise ValueError(
+            f"{profile.name} cannot answer in {audio['format']!r} audio; use one of {', '.join(sorted(formats))}"
+        )

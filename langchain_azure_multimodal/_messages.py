@@ -22,13 +22,18 @@ What the wire cannot carry raises :class:`UnsupportedContentError`, naming the b
   text, and its images/audio go to one user message placed after the whole run of consecutive ToolMessages, because
   every tool call must be answered before any other message.
 * Assistant messages keep their text and tool calls; any other block (reasoning, provider ``tool_use``, images) is
-  history the service has no field for, and is dropped.
+  history the service has no field for, and is dropped. A spoken answer (an audio block with an ``id``, as the chat
+  model makes them, or ChatOpenAI's ``additional_kwargs["audio"]``) is sent back as ``"audio": {"id": ...}``, never
+  its bytes, and its transcript is not sent again; once its ``expires_at`` has passed the service would refuse the
+  id, so the transcript is sent as text instead, with a warning.
 * A non-user message whose content is a list of blocks has its text blocks joined with newlines.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -101,6 +106,8 @@ class ParsedMessage:
     content: tuple[str | ParsedMedia, ...] = ()
     tool_calls: tuple[dict[str, Any], ...] = field(default=(), hash=False)
     tool_call_id: str | None = None
+    #: The id of an earlier spoken answer this assistant message is (sent as ``"audio": {"id": ...}``).
+    audio_id: str | None = None
 
 
 def _fail(loc: BlockLocation, kind: str, problem: str, fix: str, where: str = "") -> UnsupportedContentError:
@@ -149,6 +156,9 @@ def _source(block: dict[str, Any], loc: BlockLocation, kind: str) -> tuple[str |
         if source_type not in ("base64", "url"):
             raise _fail(loc, kind, f"unknown source_type {source_type!r}", 'Use source_type "base64" or "url".')
         data, url = (block.get("data"), None) if source_type == "base64" else (None, block.get("url"))
+        if data is None and url is None:
+            field_name = "data" if source_type == "base64" else "url"
+            raise _fail(loc, kind, f'a source_type "{source_type}" block needs "{field_name}"', f'Add "{field_name}".')
     else:  # LangChain v1; its "id" names the block, not a file
         data, url = block.get("base64"), block.get("url")
         if data is None and url is None:
@@ -264,12 +274,41 @@ def _json(value: object, loc: BlockLocation, what: str, where: str = "") -> str:
         raise _fail(loc, type(value).__name__, f"{what} is not JSON ({error})", fix, where=where) from error
 
 
-def _assistant(message: lc.BaseMessage, index: int) -> ParsedMessage:
+def _spoken(message: lc.BaseMessage) -> Mapping[str, Any] | None:
+    """The id, transcript and expiry of the spoken answer ``message`` holds, if any."""
+    for block in message.content if isinstance(message.content, list) else []:
+        if isinstance(block, dict) and block.get("type") == "audio" and block.get("id"):
+            return {"id": block["id"], **(block.get("extras") or {})}
+    audio = message.additional_kwargs.get("audio")  # where ChatOpenAI keeps it
+    return audio if isinstance(audio, Mapping) and audio.get("id") else None
+
+
+def _audio_reference(
+    message: lc.BaseMessage, index: int, texts: list[str | ParsedMedia], now: float
+) -> tuple[str | None, list[str | ParsedMedia]]:
+    """The audio id to send for ``message`` and the texts to send beside it."""
+    spoken = _spoken(message)
+    if spoken is None:
+        return None, texts
+    transcript = spoken.get("transcript")
+    expires_at = spoken.get("expires_at")
+    if isinstance(expires_at, int | float) and expires_at <= now:
+        warnings.warn(
+            f"messages[{index}]: the spoken answer {spoken['id']!r} expired at {time.ctime(expires_at)}, so the "
+            "service would refuse its id; its transcript is sent as text instead",
+            stacklevel=6,
+        )
+        return None, texts or ([transcript] if isinstance(transcript, str) else [])
+    return str(spoken["id"]), [t for t in texts if t != transcript]  # the audio carries its transcript
+
+
+def _assistant(message: lc.BaseMessage, index: int, now: float) -> ParsedMessage:
     texts: list[str | ParsedMedia] = []
     for loc, block in _blocks(message.content, index):
         # Only text has a field on the wire; reasoning, provider tool_use and generated media are dropped.
         if not isinstance(block, dict) or block.get("type") == "text":
             texts.append(_parse_block(block, loc, None))
+    audio_id, texts = _audio_reference(message, index, texts, now)
     calls: list[dict[str, Any]] = []
     if isinstance(message, lc.AIMessage):
         for call in message.tool_calls:
@@ -283,7 +322,7 @@ def _assistant(message: lc.BaseMessage, index: int) -> ParsedMessage:
             if bad.get("id"):
                 args = bad["args"] if isinstance(bad.get("args"), str) else ""
                 calls.append({"id": bad["id"], "name": bad.get("name") or "", "arguments": args})
-    return ParsedMessage("assistant", index, _joined(texts), tool_calls=tuple(calls))
+    return ParsedMessage("assistant", index, _joined(texts), tool_calls=tuple(calls), audio_id=audio_id)
 
 
 def _is_block(value: object) -> bool:
@@ -307,11 +346,11 @@ def _tool(message: lc.ToolMessage, index: int, detail: ImageDetail | None) -> tu
     return ParsedMessage("tool", index, text, tool_call_id=message.tool_call_id), media
 
 
-def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | None) -> ParsedMessage:
+def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | None, now: float) -> ParsedMessage:
     if isinstance(message, lc.HumanMessage):
         return _user(index, message.content, default_detail)
     if isinstance(message, lc.AIMessage):
-        return _assistant(message, index)
+        return _assistant(message, index, now)
     if isinstance(message, lc.SystemMessage):
         # langchain-openai's marker for a developer message; honoured so the same history works here.
         developer = message.additional_kwargs.get("__openai_role__") == "developer"
@@ -320,7 +359,7 @@ def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | No
         if message.role == "user":
             return _user(index, message.content, default_detail)
         if message.role == "assistant":
-            return _assistant(message, index)
+            return _assistant(message, index, now)
         if message.role == "tool":
             fix = "Use a ToolMessage, which carries the tool_call_id the service requires."
             raise _fail_message(index, "ChatMessage(role='tool')", "a tool message needs a tool_call_id", fix)
@@ -335,11 +374,15 @@ def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | No
 
 
 def parse_messages(
-    messages: Sequence[lc.BaseMessage], *, default_image_detail: ImageDetail | None = None
+    messages: Sequence[lc.BaseMessage],
+    *,
+    default_image_detail: ImageDetail | None = None,
+    now: float | None = None,
 ) -> list[ParsedMessage]:
     """Parse LangChain messages into wire terms, raising :class:`UnsupportedContentError` for what cannot be sent.
 
-    ``default_image_detail`` applies to images whose block sets no detail of its own.
+    ``default_image_detail`` applies to images whose block sets no detail of its own; ``now`` (default: the clock)
+    decides whether an earlier spoken answer's audio id has expired.
 
     >>> from langchain_core.messages import HumanMessage, SystemMessage
     >>> parsed = parse_messages([
@@ -355,6 +398,7 @@ def parse_messages(
     """
     if default_image_detail is not None and default_image_detail not in IMAGE_DETAILS:
         raise ValueError(f"default_image_detail must be auto, low or high, not {default_image_detail!r}")
+    now = time.time() if now is None else now
     parsed: list[ParsedMessage] = []
     tool_media: list[str | ParsedMedia] = []  # media of the current run of ToolMessages, with a header per call
     run_start = 0
@@ -363,7 +407,7 @@ def parse_messages(
             if tool_media:
                 parsed.append(ParsedMessage("user", run_start, _joined(tool_media), tuple(tool_media)))
                 tool_media = []
-            parsed.append(_parse(message, index, default_image_detail))
+            parsed.append(_parse(message, index, default_image_detail, now))
             continue
         tool, media = _tool(message, index, default_image_detail)
         parsed.append(tool)
@@ -424,6 +468,10 @@ def _wire_message(message: ParsedMessage) -> dict[str, Any]:
             {"id": c["id"], "function": {"name": c["name"], "arguments": c["arguments"]}, "type": "function"}
             for c in message.tool_calls
         ]
+        if message.audio_id is not None:  # as the spec's AudioModality example sends an earlier spoken answer
+            spoken: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+            spoken["audio"] = {"id": message.audio_id}
+            return {**spoken, "tool_calls": calls} if calls else spoken
         if not calls:
             return {"role": "assistant", "content": message.text}
         # With tool calls and no text the content is omitted: an empty string would read as an empty answer.

@@ -25,6 +25,8 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from .profiles import AUDIO_OUTPUT_MIME_TYPES
+
 #: ``response_metadata["model_provider"]`` of every message this package makes.
 MODEL_PROVIDER = "azure_ai"
 
@@ -102,16 +104,42 @@ def _content(text: str | None, reasoning: str | None) -> str | list[str | dict[s
     return blocks
 
 
-def to_ai_message(data: Mapping[str, Any], index: int = 0) -> AIMessage:
-    """The ``AIMessage`` for a non-streamed ``ChatCompletions``: its first choice, or the one at ``index``."""
+def audio_block(audio: Mapping[str, Any], audio_format: str | None) -> dict[str, Any]:
+    """The LangChain audio block of a spoken answer (the wire's ``message.audio``): the bytes, the id a later turn
+    refers to them by, and in ``extras`` the transcript, ``expires_at`` and the format."""
+    fmt = audio.get("format") or audio_format
+    extras = {key: audio[key] for key in ("transcript", "expires_at") if audio.get(key) is not None}
+    block: dict[str, Any] = {"type": "audio", "id": audio.get("id"), "base64": audio.get("data") or ""}
+    if isinstance(fmt, str) and fmt in AUDIO_OUTPUT_MIME_TYPES:
+        block["mime_type"] = AUDIO_OUTPUT_MIME_TYPES[fmt]
+    return {**block, "extras": {**extras, "format": fmt} if fmt else extras}
+
+
+def to_ai_message(data: Mapping[str, Any], index: int = 0, *, audio_format: str | None = None) -> AIMessage:
+    """The ``AIMessage`` for a non-streamed ``ChatCompletions``: its first choice, or the one at ``index``.
+
+    A spoken answer (``message.audio``) becomes a text block with its transcript and an audio block
+    (:func:`audio_block`; ``audio_format`` is the requested one, for services that do not repeat it), and the wire's
+    dict stays in ``additional_kwargs["audio"]``, where code written for ChatOpenAI reads it.
+    """
     choices = data.get("choices") or []
     if not choices:
         raise ValueError(f"the service answered with no choices (response id {data.get('id')!r})")
     choice = choices[index]
     message = choice.get("message") or {}
     tool_calls, invalid_tool_calls = _tool_calls(message.get("tool_calls") or [])
+    content = _content(message.get("content"), message.get("reasoning_content"))
+    additional: dict[str, Any] = {}
+    if isinstance(audio := message.get("audio"), Mapping):
+        blocks = content if isinstance(content, list) else ([{"type": "text", "text": content}] if content else [])
+        transcript = audio.get("transcript")
+        if transcript and not message.get("content"):
+            blocks.append({"type": "text", "text": transcript})
+        content = [*blocks, audio_block(audio, audio_format)]
+        additional["audio"] = dict(audio)
     return AIMessage(
-        content=_content(message.get("content"), message.get("reasoning_content")),
+        content=content,
+        additional_kwargs=additional,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid_tool_calls,
         usage_metadata=usage_metadata(data.get("usage")),
@@ -122,9 +150,34 @@ def to_ai_message(data: Mapping[str, Any], index: int = 0) -> AIMessage:
 
 @dataclass
 class StreamState:
-    """What one stream has shown so far; streamed chunks depend on it (reasoning comes before text)."""
+    """What one stream has shown so far; streamed chunks depend on it (reasoning comes before text; a spoken
+    answer's transcript is its text block, index 1 after reasoning, and its audio block follows)."""
 
     saw_reasoning: bool = False
+    #: The requested ``audio.format`` of a spoken answer (the stream's pieces do not repeat it).
+    audio_format: str | None = None
+    saw_audio: bool = False
+
+
+def _audio_delta(audio: Mapping[str, Any], state: StreamState) -> list[str | dict[str, Any]]:
+    """The blocks of one streamed ``delta.audio`` piece; added with ``+`` they give :func:`audio_block`'s block."""
+    text_index, audio_index = (1, 2) if state.saw_reasoning else (0, 1)
+    blocks: list[str | dict[str, Any]] = []
+    if audio.get("transcript"):
+        blocks.append({"type": "text", "text": audio["transcript"], "index": text_index})
+    piece: dict[str, Any] = {"type": "audio", "index": audio_index}
+    if not state.saw_audio:  # the id and format once: "+" would join strings that repeat
+        state.saw_audio = True
+        first = audio_block({"id": audio.get("id")}, state.audio_format)
+        piece.update({k: v for k, v in first.items() if k != "extras"}, extras=dict(first["extras"]))
+    if audio.get("data"):
+        piece["base64"] = piece.get("base64", "") + audio["data"]
+    extras = piece.setdefault("extras", {})
+    extras.update({k: audio[k] for k in ("transcript", "expires_at") if audio.get(k) is not None})
+    if audio.get("id") and piece.get("id") is None:
+        piece["id"] = audio["id"]
+    blocks.append(piece)
+    return blocks
 
 
 def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessageChunk | None:
@@ -139,11 +192,15 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
     delta = choice.get("delta") or {}
     content: str | list[str | dict[str, Any]] = delta.get("content") or ""
     reasoning = delta.get("reasoning_content")
+    additional: dict[str, Any] = {}
     if reasoning:
         state.saw_reasoning = True
         content = [{"type": "reasoning", "reasoning": reasoning, "index": 0}]
     elif content and state.saw_reasoning:
         content = [{"type": "text", "text": content, "index": 1}]
+    if isinstance(audio := delta.get("audio"), Mapping):
+        content = [*(content if isinstance(content, list) else []), *_audio_delta(audio, state)]
+        additional["audio"] = dict(audio)  # the pieces add up to the wire's dict, as ChatOpenAI keeps it
     chunks: list[ToolCallChunk] = []
     for position, raw in enumerate(delta.get("tool_calls") or []):
         function = raw.get("function") or {}
@@ -158,6 +215,7 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
         metadata["logprobs"] = choice["logprobs"]
     return AIMessageChunk(
         content=content,
+        additional_kwargs=additional,
         tool_call_chunks=chunks,
         usage_metadata=usage,
         response_metadata=metadata,
@@ -165,10 +223,11 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
     )
 
 
-def to_chat_result(data: Mapping[str, Any]) -> ChatResult:
+def to_chat_result(data: Mapping[str, Any], *, audio_format: str | None = None) -> ChatResult:
     """A generation per choice (``n`` of them when ``n`` was asked), and the ``llm_output`` LangChain's callbacks
     read (``token_usage``, ``model_name``)."""
-    messages = [to_ai_message(data, index) for index in range(len(data.get("choices") or [None]))]
+    choices = range(len(data.get("choices") or [None]))
+    messages = [to_ai_message(data, index, audio_format=audio_format) for index in choices]
     return ChatResult(generations=[ChatGeneration(message=m) for m in messages], llm_output=llm_output(messages[0]))
 
 

@@ -377,7 +377,7 @@ class ChatAzureMultimodal(BaseChatModel):
         prompt = super()._convert_input(model_input)
         messages = prompt.to_messages()
         blocks = (block for message in messages if isinstance(message.content, list) for block in message.content)
-        if any(_base64_image_without_mime(block) for block in blocks):
+        if any(_image_core_cannot_trace(block) or _v0_without_source(block) for block in blocks):
             # langchain-core's tracing converts such a block before _generate and fails with a bare ValueError that
             # names no block; parsing here raises the typed error, with where it is and the fix, instead.
             parse_messages(messages)
@@ -409,7 +409,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(self._chat_wire().complete(body, headers))
+        return to_chat_result(self._chat_wire().complete(body, headers), audio_format=_audio_format(body))
 
     async def _agenerate(
         self,
@@ -423,7 +423,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=False) from LangChain
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=False, **kwargs)
-        return to_chat_result(await self._chat_wire().acomplete(body, headers))
+        return to_chat_result(await self._chat_wire().acomplete(body, headers), audio_format=_audio_format(body))
 
     def _stream(
         self,
@@ -435,7 +435,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
         self._look_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
-        state = StreamState()
+        state = StreamState(audio_format=_audio_format(body))
         with self._chat_wire().stream(body, headers) as updates:
             for update in updates:
                 chunk = to_generation_chunk(update, state)
@@ -455,7 +455,7 @@ class ChatAzureMultimodal(BaseChatModel):
         kwargs.pop("stream", None)  # invoke(..., stream=True) routes here with the flag still in kwargs
         await self._alook_up_profile()
         body, headers = self._request(messages, stop, stream=True, **kwargs)
-        state = StreamState()
+        state = StreamState(audio_format=_audio_format(body))
         async with self._chat_wire().astream(body, headers) as updates:
             async for update in updates:
                 chunk = to_generation_chunk(update, state)
@@ -512,14 +512,18 @@ class ChatAzureMultimodal(BaseChatModel):
         )
 
 
-def _base64_image_without_mime(block: object) -> bool:
-    return (
-        isinstance(block, dict)
-        and block.get("type") == "image"
-        and "url" not in block
-        and ("base64" in block or block.get("source_type") == "base64")
-        and "mime_type" not in block
-    )
+def _v0_without_source(block: object) -> bool:
+    """A LangChain v0 media block without its data or URL: core's v0 translator fails on it with a bare KeyError."""
+    return isinstance(block, dict) and "source_type" in block and "data" not in block and "url" not in block
+
+
+def _image_core_cannot_trace(block: object) -> bool:
+    """An image block langchain-core's tracing fails on (``convert_to_openai_image_block``): no ``url``, and not
+    base64 data with its MIME type (none at all, or a ``text``-only block, raises there too)."""
+    if not isinstance(block, dict) or block.get("type") != "image" or "url" in block:
+        return False
+    has_data = "base64" in block or (block.get("source_type") == "base64" and "data" in block)
+    return not (has_data and "mime_type" in block)
 
 
 def _with_llm_output(result: ChatResult) -> ChatResult:
@@ -528,3 +532,9 @@ def _with_llm_output(result: ChatResult) -> ChatResult:
     if isinstance(message, AIMessage):
         result.llm_output = llm_output(message)
     return result
+
+
+def _audio_format(body: dict[str, Any]) -> str | None:
+    """The ``audio.format`` a request asked a spoken answer in (the answer's pieces need not repeat it)."""
+    audio = body.get("audio")
+    return audio.get("format") if isinstance(audio, dict) else None

@@ -1,4 +1,5 @@
-"""The README demo: ``ChatAzureMultimodal`` describes an image, translates an audio clip and streams an answer.
+"""The README demo: ``ChatAzureMultimodal`` describes an image, translates an audio clip, speaks (when the model can)
+and streams an answer.
 
 It makes its own media: a bar chart as PNG (with Pillow, from the ``media`` extra) and a one-second tone as WAV.
 It then runs against the embedded emulator, offline, unless ``AZURE_INFERENCE_ENDPOINT`` is set. In that case it
@@ -113,6 +114,19 @@ def skip_reason(llm: ChatAzureMultimodal, kind: str, key: str) -> str | None:
     return f"skipping the {kind} step: {llm.model or capabilities.get('name', 'this model')} takes no {kind} input"
 
 
+def speak(llm: ChatAzureMultimodal) -> AIMessage | None:
+    """A spoken answer, when the model's profile says it speaks (``audio_outputs``); ``None`` (and a line saying
+    why) when it does not."""
+    if not (llm.profile or {}).get("audio_outputs"):
+        print(f"skipping the speech step: {llm.model or 'this model'} does not answer in audio\n")
+        return None
+    reply = llm.invoke("Say hello in Spanish.", modalities=["text", "audio"], audio={"voice": "alloy", "format": "wav"})
+    spoken = next(b for b in reply.content if isinstance(b, dict) and b.get("type") == "audio")
+    size = len(base64.b64decode(spoken["base64"]))
+    print(f"Speech -> {reply.text} ({size:,} bytes of wav; later turns refer to it by id {spoken['id']})\n")
+    return reply
+
+
 def main() -> int:
     total: UsageMetadata | None = None
     calls = 0
@@ -125,6 +139,9 @@ def main() -> int:
             reply: AIMessage = llm.invoke(build())
             print(f"{title} -> {reply.text}\n")
             total = add_usage(total, reply.usage_metadata)
+            calls += 1
+        if (spoken := speak(llm)) is not None:
+            total = add_usage(total, spoken.usage_metadata)
             calls += 1
         print("Streaming -> ", end="", flush=True)
         streamed = None

@@ -51,6 +51,8 @@ class Prices:
     input_per_1k: float
     output_per_1k: float = 0.0
     currency: str = "USD"
+    #: Spoken output's price, where it differs from text output's (gpt-4o audio models price audio tokens higher).
+    audio_output_per_1k: float | None = None
 
     def input_cost(self, tokens: int) -> float:
         """What ``tokens`` input tokens cost."""
@@ -60,14 +62,22 @@ class Prices:
         """What ``tokens`` output tokens cost."""
         return tokens * self.output_per_1k / 1000
 
-    def cost(self, input_tokens: int, output_tokens: int = 0) -> float:
+    def audio_output_cost(self, tokens: int) -> float:
+        """What ``tokens`` spoken output tokens cost (at the text output price unless an audio one is set)."""
+        rate = self.output_per_1k if self.audio_output_per_1k is None else self.audio_output_per_1k
+        return tokens * rate / 1000
+
+    def cost(self, input_tokens: int, output_tokens: int = 0, audio_output_tokens: int = 0) -> float:
         """What a call (or a run) with these token counts costs: the one cost formula, for estimates and ingest alike.
 
         Example:
             >>> Prices(input_per_1k=0.01, output_per_1k=0.03).cost(2000, 500)
             0.035
+            >>> round(Prices(input_per_1k=0.0025, output_per_1k=0.01, audio_output_per_1k=0.08).cost(0, 0, 1000), 4)
+            0.08
         """
-        return self.input_cost(input_tokens) + self.output_cost(output_tokens)
+        spoken = self.audio_output_cost(audio_output_tokens)
+        return self.input_cost(input_tokens) + self.output_cost(output_tokens) + spoken
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class CostEstimate:
     input_cost: float
     output_cost: float
     currency: str
+    #: Spoken output tokens assumed (the profile's tokens per second times the seconds of speech).
+    audio_output_tokens: int = 0
 
     @property
     def total(self) -> float:
@@ -147,27 +159,45 @@ def estimate_cost(
     profile: ModelProfile | None = None,
     model: str | None = None,
     output_tokens: int = 0,
+    output_audio_seconds: float = 0.0,
     default_image_detail: ImageDetail | None = None,
     media: MediaOptions = DEFAULT_MEDIA_OPTIONS,
 ) -> CostEstimate:
-    """The expected cost of sending ``messages`` (and receiving ``output_tokens``) at ``prices`` per 1,000 tokens.
+    """The expected cost of sending ``messages`` (and receiving ``output_tokens``, and ``output_audio_seconds`` of
+    speech from a model that speaks) at ``prices`` per 1,000 tokens.
 
-    ``prices`` is a :class:`Prices` or a mapping ``{"input": 0.01, "output": 0.03}``.
+    ``prices`` is a :class:`Prices` or a mapping ``{"input": 0.01, "output": 0.03, "audio_output": 0.08}``.
+
+    Example:
+        >>> spoken = estimate_cost([], {"input": 0.0025, "output": 0.01, "audio_output": 0.08},
+        ...                        model="gpt-4o-audio-preview", output_audio_seconds=30)
+        >>> spoken.audio_output_tokens, round(spoken.output_cost, 4)
+        (300, 0.024)
     """
     if isinstance(prices, Mapping):
-        unknown = set(prices) - {"input", "output"}
+        unknown = set(prices) - {"input", "output", "audio_output"}
         if unknown or "input" not in prices:
-            raise ValueError(f"prices needs 'input' (and optionally 'output') per 1,000 tokens; got {sorted(prices)}")
-        prices = Prices(input_per_1k=prices["input"], output_per_1k=prices.get("output", 0.0))
-    if output_tokens < 0:
-        raise ValueError(f"output_tokens must be 0 or more, got {output_tokens}")
-    tokens = estimate_tokens(
-        messages, profile=profile, model=model, default_image_detail=default_image_detail, media=media
-    )
+            raise ValueError(
+                f"prices needs 'input' (and optionally 'output', 'audio_output') per 1,000 tokens; got {sorted(prices)}"
+            )
+        prices = Prices(
+            input_per_1k=prices["input"],
+            output_per_1k=prices.get("output", 0.0),
+            audio_output_per_1k=prices.get("audio_output"),
+        )
+    for name, value in (("output_tokens", output_tokens), ("output_audio_seconds", output_audio_seconds)):
+        if value < 0:
+            raise ValueError(f"{name} must be 0 or more, got {value}")
+    profile = profile or resolve_profile(model)
+    if output_audio_seconds and profile.audio_output is False:
+        raise ValueError(f"{profile.name} cannot speak: leave output_audio_seconds out, or estimate a model that does")
+    tokens = estimate_tokens(messages, profile=profile, default_image_detail=default_image_detail, media=media)
+    audio_tokens = profile.audio_tokens(output_audio_seconds)
     return CostEstimate(
         tokens=tokens,
         output_tokens=output_tokens,
         input_cost=prices.input_cost(tokens.total),
-        output_cost=prices.output_cost(output_tokens),
+        output_cost=prices.output_cost(output_tokens) + prices.audio_output_cost(audio_tokens),
         currency=prices.currency,
+        audio_output_tokens=audio_tokens,
     )

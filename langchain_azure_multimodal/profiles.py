@@ -38,6 +38,18 @@ IMAGE_DETAILS: tuple[ImageDetail, ...] = get_args(ImageDetail)
 AudioFormat = Literal["wav", "mp3"]
 #: The formats a model that speaks answers in (``audio.format`` of a request; Azure OpenAI's audio models).
 AudioOutputFormat = Literal["wav", "mp3", "flac", "opus", "pcm16"]
+AUDIO_OUTPUT_FORMATS: frozenset[str] = frozenset(get_args(AudioOutputFormat))
+#: The MIME type of each spoken answer's format (``pcm16``: raw 16-bit little-endian mono samples at 24 kHz; Opus
+#: comes in an Ogg container).
+AUDIO_OUTPUT_MIME_TYPES: Mapping[str, str] = MappingProxyType({
+    "wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "opus": "audio/ogg", "pcm16": "audio/pcm;rate=24000",
+})  # fmt: skip
+#: The file suffix a spoken answer of each format is saved under (pcm16 has no container).
+AUDIO_OUTPUT_SUFFIXES: Mapping[str, str] = MappingProxyType(
+    {"wav": ".wav", "mp3": ".mp3", "flac": ".flac", "opus": ".ogg", "pcm16": ".pcm"}
+)
+#: The voices of Azure OpenAI's GPT-4o audio models ([SPEAK] below: the ``audio.voice`` values it lists).
+GPT_4O_AUDIO_VOICES: frozenset[str] = frozenset({"alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse"})
 
 MEBIBYTE = 1024 * 1024
 #: The documented cap on one input image ("restricted to 20 MB").
@@ -280,6 +292,9 @@ class ModelProfile:
     reasoning_output: bool | None = None
     #: Whether the model can answer in speech (``modalities: ["text", "audio"]``).
     audio_output: bool | None = None
+    #: The voices it speaks in (``audio.voice``) and the formats it answers in (``audio.format``), when it speaks.
+    voices: frozenset[str] = frozenset()
+    audio_output_formats: frozenset[str] = frozenset()
 
     @property
     def accepts_media(self) -> bool:
@@ -342,6 +357,7 @@ def _text_only(name: str, provider: str, figures: _Figures) -> ModelProfile:
 
 
 def _audio(name: str, provider: str, figures: _Figures, *, images: int) -> ModelProfile:
+    speaks = bool(figures["audio_output"])
     return ModelProfile(
         name=name,
         provider=provider,
@@ -349,6 +365,8 @@ def _audio(name: str, provider: str, figures: _Figures, *, images: int) -> Model
         audio_input=True,
         max_images_per_request=images,
         max_images_per_turn=images,
+        voices=GPT_4O_AUDIO_VOICES if speaks else frozenset(),
+        audio_output_formats=AUDIO_OUTPUT_FORMATS if speaks else frozenset(),
         **figures,
     )
 

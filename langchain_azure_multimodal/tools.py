@@ -26,11 +26,15 @@ Example:
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
@@ -39,7 +43,7 @@ from ._urls import is_http_url
 from .errors import MediaError
 from .parsers import TRANSLATE_PROMPT
 from .parts import audio_part, image_part, split_audio
-from .profiles import ImageDetail
+from .profiles import AUDIO_OUTPUT_SUFFIXES, ImageDetail
 
 __all__ = ["DESCRIBE_IMAGE", "TRANSLATE_AUDIO", "describe_image_tool", "translate_audio_tool"]
 
@@ -108,20 +112,48 @@ def describe_image_tool(
 
 
 def translate_audio_tool(
-    model: BaseChatModel, *, segment_seconds: float = 300, name: str = TRANSLATE_AUDIO
+    model: BaseChatModel,
+    *,
+    segment_seconds: float = 300,
+    name: str = TRANSLATE_AUDIO,
+    speak: bool = False,
+    voice: str = "alloy",
+    audio_format: str = "wav",
+    output_dir: str | Path | None = None,
 ) -> BaseTool:
     """A tool that translates the speech in the recording at a path or URL into ``target_language`` with ``model``.
 
     A local recording longer than ``segment_seconds`` is cut with :func:`~.parts.split_audio` and translated part
     by part; the parts' translations are joined with newlines. A URL is sent as one part.
 
+    With ``speak=True`` the model answers in speech too (``modalities=["text", "audio"]``, ``voice`` and
+    ``audio_format``; a model that speaks, such as gpt-4o-audio-preview): each part's spoken translation is written
+    to ``output_dir`` (named after the recording, the language and the audio's digest, so a file is never overwritten
+    with other speech) and the tool answers with the transcript and the file's path.
+
     Args:
-        model: A chat model that takes audio.
+        model: A chat model that takes audio (and, to speak, answers in audio).
         segment_seconds: The longest part sent in one call.
         name: The tool's name.
+        speak: Answer with a spoken translation as well as the text.
+        voice: The voice to speak in.
+        audio_format: The spoken translation's format (``wav``, ``mp3``, ``flac``, ``opus`` or ``pcm16``).
+        output_dir: Where spoken translations are written (needed with ``speak=True``).
+
+    Example:
+        >>> from langchain_azure_multimodal import ChatAzureMultimodal
+        >>> llm = ChatAzureMultimodal(endpoint="http://127.0.0.1:9", api_key="k", model="gpt-4o-audio-preview")
+        >>> translate_audio_tool(llm, speak=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: speak=True writes the spoken translations to files: pass output_dir='...' (a folder)
     """
     if segment_seconds <= 0:
         raise ValueError(f"segment_seconds must be positive, not {segment_seconds}")
+    if speak and output_dir is None:
+        raise ValueError("speak=True writes the spoken translations to files: pass output_dir='...' (a folder)")
+    speech = {"modalities": ["text", "audio"], "audio": {"voice": voice, "format": audio_format}} if speak else {}
+    folder = Path(output_dir) if output_dir is not None else None
 
     def requests(source: str, target_language: str) -> list[list[HumanMessage]]:
         text = {
@@ -134,11 +166,19 @@ def translate_audio_tool(
             blocks = _built(lambda: list(split_audio(source, max_seconds=segment_seconds)))
         return [[HumanMessage(content=[text, block])] for block in blocks]
 
+    def said(source: str, target_language: str, reply: BaseMessage, part: int) -> str:
+        if folder is None:
+            return reply.text
+        path = _write_speech(reply, folder, f"{Path(source).stem or 'audio'}.{target_language}.{part}", audio_format)
+        return f"{reply.text}\n[spoken translation: {path}]"
+
     def run(source: str, target_language: str) -> str:
-        return "\n".join(_answer(model, messages) for messages in requests(source, target_language))
+        replies = [_reply(model, m, speech) for m in requests(source, target_language)]
+        return "\n".join(said(source, target_language, reply, i) for i, reply in enumerate(replies, 1))
 
     async def arun(source: str, target_language: str) -> str:
-        return "\n".join([await _aanswer(model, messages) for messages in requests(source, target_language)])
+        replies = [await _areply(model, m, speech) for m in requests(source, target_language)]
+        return "\n".join(said(source, target_language, reply, i) for i, reply in enumerate(replies, 1))
 
     return StructuredTool.from_function(
         func=run,
@@ -161,18 +201,45 @@ def _built(build: Callable[[], T]) -> T:
         raise ToolException(f"Error: {error}") from error
 
 
-def _answer(model: BaseChatModel, messages: list[HumanMessage]) -> str:
+def _reply(model: BaseChatModel, messages: list[HumanMessage], settings: dict[str, Any] | None = None) -> BaseMessage:
     try:
-        return model.invoke(messages).text
+        return model.invoke(messages, **(settings or {}))
     except (MediaError, HttpResponseError) as error:
         raise _tool_error(error) from error
+
+
+async def _areply(
+    model: BaseChatModel, messages: list[HumanMessage], settings: dict[str, Any] | None = None
+) -> BaseMessage:
+    try:
+        return await model.ainvoke(messages, **(settings or {}))
+    except (MediaError, HttpResponseError) as error:
+        raise _tool_error(error) from error
+
+
+def _answer(model: BaseChatModel, messages: list[HumanMessage]) -> str:
+    return _reply(model, messages).text
 
 
 async def _aanswer(model: BaseChatModel, messages: list[HumanMessage]) -> str:
-    try:
-        return (await model.ainvoke(messages)).text
-    except (MediaError, HttpResponseError) as error:
-        raise _tool_error(error) from error
+    return (await _areply(model, messages)).text
+
+
+def _write_speech(reply: BaseMessage, folder: Path, stem: str, audio_format: str) -> Path:
+    """Write the spoken answer in ``reply`` to ``folder``; the name ends with the audio's digest, so two different
+    answers never share a file, and the write is atomic (a crash leaves no half file under that name)."""
+    blocks = reply.content if isinstance(reply.content, list) else []
+    spoken = next((b for b in blocks if isinstance(b, dict) and b.get("type") == "audio" and b.get("base64")), None)
+    if spoken is None:
+        raise ToolException("Error: the model answered without speech; use a model that speaks (gpt-4o-audio-preview)")
+    data = base64.b64decode(spoken["base64"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}{AUDIO_OUTPUT_SUFFIXES.get(audio_format, '.audio')}"
+    if not path.exists():
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
 
 
 def _tool_error(error: MediaError | HttpResponseError) -> Exception:

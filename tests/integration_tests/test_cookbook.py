@@ -45,6 +45,13 @@ EXPECTED = {
         'answer: [emulator:phi-4-multimodal-instruct] translate_audio returned "[emulator:',
         "the emulator saw 3 requests",
     ],
+    "speech_to_speech_agent.py": [
+        "tool call: translate_audio({'source': '",
+        "'target_language': 'French'})",
+        "spoken translation: memo.French.1.",
+        "spoken reply: reply.wav",
+        "refer to it in the next turn",
+    ],
     "ingest_folder.py": [
         "6 found, 0 already done, 6 done now, 0 failed",
         "6 found, 6 already done, 0 done now, 0 failed",

@@ -111,8 +111,10 @@ def test_azure_deployment_that_contradicts_the_url_is_refused() -> None:
 )  # fmt: skip
 @pytest.mark.parametrize("where", ["field", "call"])
 def test_openai_parameters_reach_the_body(setting: dict[str, Any], where: str) -> None:
-    # On the OpenAI-protocol routes they are body keys; no extra-parameters header is needed.
-    call = sent(V1, call=setting if where == "call" else None, **(setting if where == "field" else {}))
+    # On the OpenAI-protocol routes they are body keys; no extra-parameters header is needed. Speech needs a model
+    # that speaks (the profile is checked before sending).
+    model = "gpt-4o-audio-preview" if "audio" in setting else "gpt-4o"
+    call = sent(V1, call=setting if where == "call" else None, model=model, **(setting if where == "field" else {}))
     assert {key: call.body[key] for key in setting} == setting
     assert call.headers == {}
 
