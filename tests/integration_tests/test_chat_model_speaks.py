@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from langchain_azure_multimodal import ChatAzureMultimodal
@@ -128,3 +129,16 @@ def test_the_translation_tool_refuses_a_model_that_cannot_speak(emulator_factory
     with pytest.raises(ValueError, match="phi-4-multimodal-instruct cannot speak"):
         tool.invoke({"source": str(memo), "target_language": "German"})
     assert emulator.requests == []
+
+
+def test_callbacks_of_a_streaming_model_get_the_transcript_as_tokens(speaker: Emulator) -> None:
+    tokens: list[str] = []
+
+    class Tokens(BaseCallbackHandler):
+        def on_llm_new_token(self, token: str, **_: Any) -> None:
+            tokens.append(token)
+
+    model = model_on(speaker, "azure-openai", streaming=True, **SPEAK)
+    reply = model.invoke("Say hello", config={"callbacks": [Tokens()]})
+    assert all(isinstance(token, str) for token in tokens) and "".join(tokens) == reply.text
+    assert _audio(reply)["base64"] and reply.response_metadata["finish_reason"] == "stop"
