@@ -34,6 +34,7 @@ from ._messages import ImageDetail, parse_messages
 from ._model_arguments import constructor_names, sort_constructor_arguments
 from ._preflight import ImagePolicy, MediaOptions
 from ._responses import StreamState, llm_output, to_chat_result, to_generation_chunk
+from ._tracing import traced
 from .endpoints import EndpointKind, EndpointSettings, detect_endpoint_kind, resolve_endpoint
 from .errors import EndpointError
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
@@ -150,6 +151,16 @@ class ChatAzureMultimodal(BaseChatModel):
     """Keep EXIF metadata (GPS included) when normalising images."""
     image_policy: ImagePolicy = "error"
     """For one-image models: ``error`` on a second image, or ``keep_last`` to send only the last (as the service)."""
+    tracing: bool = True
+    """False turns this package's spans and metrics off. On (with ``opentelemetry-api`` installed, the ``tracing``
+    extra), each call gets an OpenTelemetry GenAI span and metrics, without message content unless the environment
+    asks for it (see :mod:`langchain_azure_multimodal._tracing`)."""
+    tracer_provider: Any = Field(default=None, exclude=True, repr=False)
+    """The OpenTelemetry ``TracerProvider`` spans go to, for apps and tests that do not use the global one; never
+    serialised."""
+    meter_provider: Any = Field(default=None, exclude=True, repr=False)
+    """The OpenTelemetry ``MeterProvider`` metrics go to, for apps and tests that do not use the global one; never
+    serialised."""
 
     _settings: EndpointSettings = PrivateAttr()
     _info_profile: ModelProfile | None = PrivateAttr(default=None)
@@ -284,9 +295,10 @@ class ChatAzureMultimodal(BaseChatModel):
 
     def _chat_wire(self) -> Wire:
         """What every request goes through: ``wire=``, else a :class:`ChatWire` made on first use from the endpoint,
-        credential, ``max_retries``, ``timeout`` and ``client_kwargs`` (it makes the SDK clients, also on first use)."""
+        credential, ``max_retries``, ``timeout`` and ``client_kwargs`` (it makes the SDK clients, also on first use);
+        wrapped in a :class:`~._tracing.TracedWire` unless ``tracing=False`` or OpenTelemetry is not installed."""
         if self._wire is None:
-            self._wire = (
+            inner = (
                 self.wire
                 if self.wire is not None
                 else ChatWire(
@@ -296,6 +308,14 @@ class ChatAzureMultimodal(BaseChatModel):
                     timeout=self.timeout,
                     client_kwargs=self.client_kwargs,
                 )
+            )
+            self._wire = traced(
+                inner,
+                settings=self._settings,
+                model=self.model or self.azure_deployment,
+                enabled=self.tracing,
+                tracer_provider=self.tracer_provider,
+                meter_provider=self.meter_provider,
             )
         return self._wire
 

@@ -52,6 +52,13 @@ EXPECTED = {
         "spoken reply: reply.wav",
         "refer to it in the next turn",
     ],
+    "tracing_spans.py": [
+        "span: chat gpt-4o (CLIENT)",
+        "gen_ai.provider.name = 'azure.ai.openai'",
+        "gen_ai.usage.input_tokens = 4",
+        "event gen_ai.user.message: image image/png ",
+        "bytes sha256 ",
+    ],
     "ingest_folder.py": [
         "6 found, 0 already done, 6 done now, 0 failed",
         "6 found, 6 already done, 0 done now, 0 failed",
