@@ -145,6 +145,7 @@ def test_the_demo_skips_audio_on_a_gpt_4o_deployment(emulator_factory: Callable[
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert "skipping the audio step: gpt-4o takes no audio input\n" in result.stdout
+    assert "skipping the speech step: gpt-4o does not answer in audio\n" in result.stdout
     assert "Image -> [emulator:gpt-4o] Received 1 image" in result.stdout
     assert "Audio ->" not in result.stdout
     assert "Usage of the two calls:" in result.stdout
@@ -162,3 +163,7 @@ def test_the_demo_skips_the_image_on_an_audio_only_deployment(
     assert "skipping the image step: gpt-4o-audio-preview takes no image input\n" in printed
     assert "Audio -> [emulator:gpt-4o-audio-preview] Received 1 audio clip" in printed
     assert "Image ->" not in printed
+    # The model speaks, so the demo asks for a spoken answer too: real audio, referred to later by its id.
+    assert "Speech -> [emulator:gpt-4o-audio-preview] " in printed
+    assert " bytes of wav; later turns refer to it by id audio_" in printed
+    assert emulator.requests[-2].body["modalities"] == ["text", "audio"]
