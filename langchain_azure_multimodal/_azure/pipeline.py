@@ -24,7 +24,13 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy, NetworkTraceLoggingPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import (
+    AsyncHTTPPolicy,
+    HTTPPolicy,
+    NetworkTraceLoggingPolicy,
+    SansIOHTTPPolicy,
+    SensitiveHeaderCleanupPolicy,
+)
 from azure.core.utils import case_insensitive_dict
 
 from .. import __version__
@@ -197,6 +203,9 @@ def client_kwargs(
     if theirs is not None:
         policies.extend(theirs if isinstance(theirs, Iterable) else [theirs])
     kwargs["per_call_policies"] = policies
+    # azure-core drops only Authorization on a redirect to another host; the key (api-key) and every other secret
+    # header must not follow it either. Its SensitiveHeaderCleanupPolicy takes the list (blocked_redirect_headers).
+    kwargs["blocked_redirect_headers"] = sorted(SensitiveHeaderCleanupPolicy.DEFAULT_SENSITIVE_HEADERS | SECRET_HEADERS)
     theirs_agent = user.pop("user_agent", None)
     kwargs["user_agent"] = f"{theirs_agent} {USER_AGENT}" if theirs_agent else USER_AGENT
     kwargs.update(user)
