@@ -27,6 +27,8 @@ from azure.core.exceptions import AzureError, ServiceResponseError
 from .service_errors import StreamError, is_transport_error
 
 _SHOWN_EVENT_CHARS = 200
+#: The longest event (one ``data:`` line) read: generous, as a spoken answer's audio may come in one piece.
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
 
 
 class ByteStream(Protocol):
@@ -51,21 +53,55 @@ class SSEDecoder:
     dispatches them; ``event``, ``id``, ``retry`` and unknown fields are ignored; an unfinished event at the end of
     the stream is dropped. Lines are only decoded once complete, so a UTF-8 character split across chunks is safe.
 
+    Linear in the stream's size: bytes of an unfinished line are kept as a list of chunks and joined once, when the
+    line ends (copying the pending bytes on every chunk made one 16 MB event take 33 s). A line (so an event) longer
+    than ``max_line_bytes`` is a :class:`StreamError` instead of unbounded memory.
+
     Example:
         >>> decoder = SSEDecoder()
         >>> decoder.feed(b": ping\\r\\ndata: a\\ndata:b\\n"), decoder.feed(b"\\nid: 7\\ndata: c\\n\\n")
         ([], ['a\\nb', 'c'])
+        >>> decoder.feed(b"data: d\\r\\r"), decoder.close()  # CR alone ends lines too; the last one at the end
+        ([], ['d'])
     """
 
-    def __init__(self) -> None:
-        self._pending = b""
+    def __init__(self, *, max_line_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._data: list[str] = []
         self._first = True
+        self._max_line_bytes = max_line_bytes
 
     def feed(self, chunk: bytes) -> list[str]:
-        lines = (self._pending + chunk).splitlines(keepends=True)
+        if b"\n" not in chunk and b"\r" not in chunk:  # no line ends here: keep it, copy nothing
+            self._keep(chunk)
+            return []
+        text = b"".join((*self._pending, chunk)) if self._pending else chunk
+        self._pending, self._pending_size = [], 0
+        lines = text.splitlines(keepends=True)
         # An unterminated last line waits for more bytes; so does one ending in CR, whose LF may be in the next chunk.
-        self._pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        if lines and not lines[-1].endswith(b"\n"):
+            self._keep(lines.pop())
+        return self._lines(lines)
+
+    def close(self) -> list[str]:
+        """The events the stream's end completes: a last line ended by a CR alone had been waiting for an LF."""
+        pending = b"".join(self._pending)
+        self._pending, self._pending_size = [], 0
+        return self._lines(pending.splitlines(keepends=True)) if pending.endswith(b"\r") else []
+
+    def _keep(self, part: bytes) -> None:
+        self._pending.append(part)
+        self._pending_size += len(part)
+        if self._pending_size > self._max_line_bytes:
+            limit = f"{self._max_line_bytes:,}"
+            raise StreamError(
+                "event_too_large",
+                f"an event over {limit} bytes",
+                text=f"The stream sent a line (one event) over {limit} bytes without ending it; it was not read on",
+            )
+
+    def _lines(self, lines: list[bytes]) -> list[str]:
         events = []
         for raw in lines:
             line = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
@@ -111,10 +147,26 @@ class _EventReader:
         self._sse = SSEDecoder()
         self.events = 0
         self.done = False
+        self.finished = False  # a choice has said why it ended
 
     def feed(self, chunk: bytes) -> Iterator[dict[str, Any]]:
         """The chunk's events in order; a bad event raises when reached, so the ones before it are delivered."""
-        for data in self._sse.feed(chunk):
+        yield from self._deliver(self._sse.feed(chunk))
+
+    def end(self) -> Iterator[dict[str, Any]]:
+        """The events the end of the bytes completes; then, unless ``[DONE]`` or a finish reason came, the stream
+        was cut short: a :class:`StreamError`, never a partial answer passed off as whole."""
+        yield from self._deliver(self._sse.close())
+        if not (self.done or self.finished):
+            raise StreamError(
+                "stream_incomplete",
+                f"ended after {self.events} events",
+                text=f"The stream ended after {self.events} events with neither [DONE] nor a finish reason: the "
+                "answer is incomplete",
+            )
+
+    def _deliver(self, found: list[str]) -> Iterator[dict[str, Any]]:
+        for data in found:
             if data.strip() == "[DONE]":
                 self.done = True
                 return
@@ -122,7 +174,10 @@ class _EventReader:
                 continue
             self.events += 1
             event = _parse_event(data)
-            if event.get("choices") or event.get("usage"):  # as the SDK: skip events with neither
+            choices = event.get("choices")
+            if isinstance(choices, list) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices):
+                self.finished = True
+            if choices or event.get("usage"):  # as the SDK: skip events with neither
                 yield event
 
     def interrupted(self, error: AzureError) -> StreamError:
@@ -171,6 +226,7 @@ def read_events(
             yield from reader.feed(chunk)
             if reader.done:  # anything after [DONE] is never read
                 return
+        yield from reader.end()
     except StreamError:
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
@@ -193,6 +249,8 @@ async def aread_events(
                 yield event
             if reader.done:
                 return
+        for event in reader.end():
+            yield event
     except StreamError:
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from azure.core.exceptions import AzureError, HttpResponseError
 
-from langchain_azure_multimodal._azure.sse import aread_events, read_events
+from langchain_azure_multimodal._azure.sse import SSEDecoder, aread_events, read_events
 from langchain_azure_multimodal.errors import StreamError
 from tests.support.http import streamed_text
 
@@ -113,12 +113,48 @@ async def test_messy_stream_async() -> None:
 def test_multi_line_data_is_joined_with_newlines() -> None:
     event = b'data: {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",\ndata:\n'
     event += b'data: "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": null}]}\n\n'
-    assert streamed_text(read_events(FakeResponse([event]))) == "ok"
+    assert streamed_text(read_events(FakeResponse([event + b"data: [DONE]\n\n"]))) == "ok"
 
 
-def test_an_unfinished_event_at_the_end_is_dropped() -> None:
+def test_an_unfinished_event_at_the_end_is_dropped_and_the_cut_stream_is_an_error() -> None:
     stream = _data(_chunk("kept")) + _data(_chunk("cut")).rstrip(b"\n")
-    assert streamed_text(read_events(FakeResponse([stream]))) == "kept"
+    delivered: list[str] = []
+    with pytest.raises(StreamError, match="with neither \\[DONE\\] nor a finish reason") as caught:
+        delivered.extend(e["choices"][0]["delta"]["content"] for e in read_events(FakeResponse([stream])))
+    assert delivered == ["kept"] and caught.value.code == "stream_incomplete"
+
+
+@pytest.mark.parametrize("ending", [b"", b"data: [DONE]\n\n"], ids=["finish reason, no DONE", "DONE"])
+def test_a_stream_is_whole_with_done_or_a_finish_reason(ending: bytes) -> None:
+    finished = _data({**_chunk("end"), "choices": [{"index": 0, "delta": {"content": "end"}, "finish_reason": "stop"}]})
+    assert streamed_text(read_events(FakeResponse([_data(_chunk("the ")) + finished + ending]))) == "the end"
+
+
+async def test_a_cut_stream_is_an_error_async_too() -> None:
+    with pytest.raises(StreamError, match="the answer is incomplete"):
+        async for _ in aread_events(FakeAsyncResponse([_data(_chunk("partial"))])):
+            pass
+
+
+def test_a_stream_whose_lines_end_in_cr_alone_keeps_its_last_event() -> None:
+    last = {**_chunk("!"), "choices": [{"index": 0, "delta": {"content": "!"}, "finish_reason": "stop"}]}
+    stream = (_data(_chunk("hi")) + _data(last)).replace(b"\n", b"\r")
+    for chunks in _splits(stream):
+        assert streamed_text(read_events(FakeResponse(chunks))) == "hi!"
+
+
+def test_a_large_event_in_small_pieces_is_read_whole() -> None:
+    big = _chunk("x" * 2_000_000)
+    stream = _data(big) + b"data: [DONE]\n\n"
+    pieces = [stream[i : i + 4096] for i in range(0, len(stream), 4096)]  # 500 pieces: each joined once, at the end
+    assert len(streamed_text(read_events(FakeResponse(pieces)))) == 2_000_000
+
+
+def test_an_event_over_the_limit_is_refused_not_buffered() -> None:
+    decoder = SSEDecoder(max_line_bytes=1000)
+    decoder.feed(b"data: " + b"x" * 900)
+    with pytest.raises(StreamError, match="over 1,000 bytes without ending it"):
+        decoder.feed(b"x" * 200)
 
 
 def test_events_with_neither_choices_nor_usage_are_skipped() -> None:
