@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from langchain_core.messages import BaseMessage
 
-from ._messages import parse_messages, to_wire_messages
+from ._messages import parse_messages, require_messages, to_wire_messages
 from ._model_arguments import check_call_arguments
 from ._preflight import MediaOptions, check_endpoint_takes_audio, prepare
 from .profiles import AUDIO_OUTPUT_FORMATS, PROFILES
@@ -60,6 +60,7 @@ def build_request(
     """The body and headers of ``model``'s request for ``messages``, checked against ``profile``, with the call's
     ``kwargs`` (taken from it)."""
     settings = model.endpoint_settings
+    require_messages(messages)
     parsed = parse_messages(
         messages, default_image_detail=kwargs.pop("default_image_detail", model.default_image_detail)
     )

@@ -267,8 +267,8 @@ def _text_only(role: str, index: int, content: object) -> ParsedMessage:
 
 
 def _json(value: object, loc: BlockLocation, what: str, where: str = "") -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False)
+    try:  # allow_nan=False: NaN and Infinity are not JSON, and the service refuses the body
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
         fix = "Use JSON types only (dict, list, str, numbers, bool, None)."
         raise _fail(loc, type(value).__name__, f"{what} is not JSON ({error})", fix, where=where) from error
@@ -312,9 +312,10 @@ def _assistant(message: lc.BaseMessage, index: int, now: float) -> ParsedMessage
     calls: list[dict[str, Any]] = []
     if isinstance(message, lc.AIMessage):
         for call in message.tool_calls:
-            if not call.get("id"):
-                fix = "Give every tool call an id, so that its ToolMessage can answer it."
-                raise _fail_message(index, "tool_call", f"tool call {call.get('name')!r} has no id", fix)
+            if not call.get("id") or not isinstance(call["id"], str):
+                fix = "Give every tool call a string id, so that its ToolMessage can answer it."
+                problem = f"tool call {call.get('name')!r} has no id" if not call.get("id") else "its id is not text"
+                raise _fail_message(index, "tool_call", problem, fix)
             arguments = _json(call["args"], BlockLocation(index, None), "tool call arguments", f"messages[{index}]")
             calls.append({"id": call["id"], "name": call["name"], "arguments": arguments})
         # Invalid calls are kept, raw, so the ToolMessages that answer them still find their ids.
@@ -363,6 +364,9 @@ def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | No
         if message.role == "tool":
             fix = "Use a ToolMessage, which carries the tool_call_id the service requires."
             raise _fail_message(index, "ChatMessage(role='tool')", "a tool message needs a tool_call_id", fix)
+        if message.role not in ("system", "developer"):  # the spec's ChatRole; the service refuses others (400)
+            fix = "Use role system, developer, user or assistant (or a ToolMessage)."
+            raise _fail_message(index, f"ChatMessage(role={message.role!r})", "the service has no such role", fix)
         return _text_only(message.role, index, message.content)
     kind = type(message).__name__
     fixes = {
@@ -371,6 +375,17 @@ def _parse(message: lc.BaseMessage, index: int, default_detail: ImageDetail | No
     }
     use = "Use SystemMessage, HumanMessage, AIMessage, ToolMessage or ChatMessage."
     raise _fail_message(index, kind, "the Azure chat wire format has no such message", fixes.get(kind, use))
+
+
+def require_messages(messages: Sequence[object]) -> None:
+    """Refuse an empty message list: the spec's ``messages`` has ``minItems: 1`` (the service answers 400)."""
+    if not messages:
+        raise UnsupportedContentError(
+            "No messages to send: the service needs at least one. Pass a HumanMessage (or a list with one).",
+            message_index=0,
+            block_index=None,
+            block_type="messages",
+        )
 
 
 def parse_messages(
@@ -489,12 +504,12 @@ def to_wire_messages(parsed: Sequence[ParsedMessage]) -> list[dict[str, Any]]:
     >>> from langchain_core.messages import AIMessage, ChatMessage, HumanMessage
     >>> block = {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg", "detail": "high"}}
     >>> parsed = parse_messages([
-    ...     ChatMessage(role="critic", content="Too long."),
+    ...     ChatMessage(role="developer", content="Too long."),
     ...     HumanMessage(["Describe:", block]),
     ...     AIMessage("", tool_calls=[{"id": "c1", "name": "add", "args": {"a": 1}}]),
     ... ])
     >>> to_wire_messages(parsed)  # doctest: +NORMALIZE_WHITESPACE
-    [{'role': 'critic', 'content': 'Too long.'},
+    [{'role': 'developer', 'content': 'Too long.'},
      {'role': 'user', 'content': [{'type': 'text', 'text': 'Describe:'},
                                   {'type': 'image_url', 'image_url': {'url': 'https://example.com/cat.jpg',
                                                                       'detail': 'high'}}]},

@@ -30,7 +30,7 @@ from ._azure.interface import Wire
 from ._azure.types import AzureKeyCredential
 from ._azure.wire import ChatWire
 from ._chat_request import BODY_FIELDS, ExtraParameters, build_request
-from ._messages import ImageDetail, parse_messages
+from ._messages import ImageDetail, parse_messages, require_messages
 from ._model_arguments import constructor_names, sort_constructor_arguments
 from ._preflight import ImagePolicy, MediaOptions
 from ._responses import StreamState, llm_output, to_chat_result, to_generation_chunk
@@ -397,7 +397,8 @@ class ChatAzureMultimodal(BaseChatModel):
         prompt = super()._convert_input(model_input)
         messages = prompt.to_messages()
         blocks = (block for message in messages if isinstance(message.content, list) for block in message.content)
-        if any(_image_core_cannot_trace(block) or _v0_without_source(block) for block in blocks):
+        require_messages(messages)
+        if any(_core_cannot_normalise(block) for block in blocks):
             # langchain-core's tracing converts such a block before _generate and fails with a bare ValueError that
             # names no block; parsing here raises the typed error, with where it is and the fix, instead.
             parse_messages(messages)
@@ -530,6 +531,16 @@ class ChatAzureMultimodal(BaseChatModel):
         return _tool_binding.structured_output(
             self.bind, self.bind_tools, schema, method=method, include_raw=include_raw, strict=strict
         )
+
+
+def _core_cannot_normalise(block: object) -> bool:
+    """A block langchain-core's normalisation (which runs before ``_generate``) fails on with a bare error; parsing
+    it first gives the typed error with where it is and the fix. Plain blocks are not parsed twice."""
+    if isinstance(block, str):
+        return False
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        return True
+    return _image_core_cannot_trace(block) or _v0_without_source(block)
 
 
 def _v0_without_source(block: object) -> bool:

@@ -281,14 +281,12 @@ def test_system_message_with_the_openai_developer_marker() -> None:
 def test_chat_message_roles() -> None:
     messages: list[BaseMessage] = [
         ChatMessage(role="developer", content="Rules."),
-        ChatMessage(role="critic", content=[{"type": "text", "text": "Too long."}]),
         ChatMessage(role="user", content=["Look", {"type": "image", "url": HTTP_PNG}]),
         ChatMessage(role="assistant", content="Seen."),
         ChatMessage(role="system", content="Be brief."),
     ]
     assert wire_messages(messages) == [
         {"role": "developer", "content": "Rules."},
-        {"role": "critic", "content": "Too long."},
         {"role": "user", "content": [{"type": "text", "text": "Look"}, image_item(HTTP_PNG)]},
         {"role": "assistant", "content": "Seen."},
         {"role": "system", "content": "Be brief."},
