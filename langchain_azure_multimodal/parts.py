@@ -25,6 +25,7 @@ import errno
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -247,9 +248,34 @@ def _data_url(url: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
     return _checked(_Loaded(data, where=where, filename=name, declared=declared), "the data URL's data", kind, limit)
 
 
+#: What a path that is not a regular file is, by its ``stat`` mode.
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file. Opened without blocking, then checked: opening a FIFO
+    for reading waits for a writer forever, and a device such as /dev/zero never ends."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        return os.fdopen(fd, "rb")
+    os.close(fd)
+    what = next((name for test, name in _SPECIAL_FILES if test(mode)), "not a regular file")
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, what, path)
+    fix = "pass a regular file (copy what the pipe or device gives into one first)"
+    raise MediaSourceError(f"this is {what}, not a regular file", where=path, fix=fix)
+
+
 def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
     try:
-        with open(path, "rb") as file:
+        with _open_regular(path) as file:
             size = os.fstat(file.fileno()).st_size
             if size > limit:  # before reading: the size alone says no
                 raise _too_big(size, path, kind, limit)
