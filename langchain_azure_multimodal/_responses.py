@@ -15,9 +15,11 @@ Example:
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall, ToolCallChunk
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
@@ -25,49 +27,144 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from .errors import ResponseShapeError
 from .profiles import AUDIO_OUTPUT_MIME_TYPES
 
 #: ``response_metadata["model_provider"]`` of every message this package makes.
 MODEL_PROVIDER = "azure_ai"
 
+# ---------------------------------------------------------------------------------------------- shape checks
+# An answer of the wrong shape (``choices`` a string, ``usage`` with NaN tokens) is one typed error, raised where the
+# converters first meet the wrong value: ResponseShapeError. Only what is read is
+# checked, with isinstance (a few microseconds an answer); missing optional fields, nulls and extra keys are fine.
 
-def usage_metadata(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
-    """LangChain usage from the wire's ``usage``, with token details where the service gave them."""
+_STRING = "a string"
+_OBJECT = "a JSON object"
+_COUNT = "a non-negative integer (a token count)"
+_EXCERPT_CHARS = 200
+
+
+def _excerpt(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except (ValueError, TypeError, RecursionError):  # an int of more digits than Python prints, a deep nest
+        text = f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 1] + "\u2026"
+
+
+def _malformed(path: str, expected: str, value: Any, response_id: str | None) -> NoReturn:
+    raise ResponseShapeError(path, expected, excerpt=_excerpt(value), response_id=response_id)
+
+
+def _object(
+    value: Any, path: str, rid: str | None, expected: str = _OBJECT, *, required: bool = False
+) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, ``{}`` for a missing one (``null``) unless it is ``required``."""
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping):
+        _malformed(path, expected, value, rid)
+    return value
+
+
+def _array(value: Any, path: str, rid: str | None, expected: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        _malformed(path, expected, value, rid)
+    return value
+
+
+def _string(value: Any, path: str, rid: str | None) -> str | None:
+    if value is not None and not isinstance(value, str):
+        _malformed(path, _STRING, value, rid)
+    return value
+
+
+def _integer(value: Any, path: str, rid: str | None, *, count: bool = False) -> int | None:
+    """An integer (``12.0`` is read as 12); ``count`` ones are also not negative. NaN, inf, bools, strings fail."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or (count and value < 0):
+        _malformed(path, _COUNT if count else "an integer", value, rid)
+    return value
+
+
+def _fields(data: Mapping[str, Any], keys: tuple[str, ...], path: str, rid: str | None) -> None:
+    for key in keys:
+        _string(data.get(key), f"{path}{key}", rid)
+
+
+def _answer_id(data: Any) -> str | None:
+    if not isinstance(data, Mapping):
+        _malformed("", "a JSON object", data, None)
+    answer_id = data.get("id")
+    if answer_id is not None and not isinstance(answer_id, str):
+        _malformed("id", _STRING, answer_id, None)
+    return answer_id
+
+
+def _token_details(
+    usage: Mapping[str, Any], key: str, expected: str, names: tuple[tuple[str, str], ...], path: str, rid: str | None
+) -> dict[str, int]:
+    """The counts of ``usage[key]`` (``prompt_tokens_details``, ...) under LangChain's names."""
+    details = _object(usage.get(key), f"{path}.{key}", rid, expected)
+    found: dict[str, int] = {}
+    for wire_name, name in names:
+        if (count := _integer(details.get(wire_name), f"{path}.{key}.{wire_name}", rid, count=True)) is not None:
+            found[name] = count
+    return found
+
+
+def usage_metadata(
+    usage: Mapping[str, Any] | None, *, path: str = "usage", response_id: str | None = None
+) -> UsageMetadata | None:
+    """LangChain usage from the wire's ``usage``, with token details where the service gave them.
+
+    ``path`` and ``response_id`` place the :class:`~.errors.ResponseShapeError` raised for a ``usage`` that is not a
+    ``CompletionsUsage`` (a token count that is not a non-negative integer, details that are not objects).
+    """
+    rid = response_id
+    usage = _object(usage, path, rid, "a CompletionsUsage object")
     if not usage:
         return None
-    input_tokens = int(usage.get("prompt_tokens") or 0)
-    output_tokens = int(usage.get("completion_tokens") or 0)
+    input_tokens = _integer(usage.get("prompt_tokens"), f"{path}.prompt_tokens", rid, count=True) or 0
+    output_tokens = _integer(usage.get("completion_tokens"), f"{path}.completion_tokens", rid, count=True) or 0
+    total_tokens = _integer(usage.get("total_tokens"), f"{path}.total_tokens", rid, count=True)
     result = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=int(usage.get("total_tokens") or input_tokens + output_tokens),
+        total_tokens=total_tokens or input_tokens + output_tokens,
     )
-    prompt_details = usage.get("prompt_tokens_details") or {}
-    input_details = InputTokenDetails()
-    if prompt_details.get("audio_tokens") is not None:
-        input_details["audio"] = int(prompt_details["audio_tokens"])
-    if prompt_details.get("cached_tokens") is not None:
-        input_details["cache_read"] = int(prompt_details["cached_tokens"])
-    if input_details:
-        result["input_token_details"] = input_details
-    completion_details = usage.get("completion_tokens_details") or {}
-    output_details = OutputTokenDetails()
-    if completion_details.get("audio_tokens") is not None:
-        output_details["audio"] = int(completion_details["audio_tokens"])
-    if completion_details.get("reasoning_tokens") is not None:
-        output_details["reasoning"] = int(completion_details["reasoning_tokens"])
-    if output_details:
-        result["output_token_details"] = output_details
+    prompt = (("audio_tokens", "audio"), ("cached_tokens", "cache_read"))
+    if input_details := _token_details(
+        usage, "prompt_tokens_details", "a PromptUsageDetails object", prompt, path, rid
+    ):
+        result["input_token_details"] = cast("InputTokenDetails", input_details)
+    completion = (("audio_tokens", "audio"), ("reasoning_tokens", "reasoning"))
+    details = "completion_tokens_details"
+    if output_details := _token_details(usage, details, "a CompletionsUsageDetails object", completion, path, rid):
+        result["output_token_details"] = cast("OutputTokenDetails", output_details)
     return result
 
 
-def _response_metadata(completion: Mapping[str, Any], choice: Mapping[str, Any]) -> dict[str, Any]:
+def _response_metadata(
+    completion: Mapping[str, Any], choice: Mapping[str, Any], path: str = "choices[0]"
+) -> dict[str, Any]:
+    rid = _answer_id(completion)
+    _fields(completion, ("model", "system_fingerprint"), "", rid)
+    _integer(completion.get("created"), "created", rid)
+    _string(choice.get("finish_reason"), f"{path}.finish_reason", rid)
+    _object(choice.get("content_filter_results"), f"{path}.content_filter_results", rid)
+    _object(choice.get("logprobs"), f"{path}.logprobs", rid)
     metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
     for key, name in (("model", "model_name"), ("id", "id"), ("created", "created"), ("system_fingerprint", None)):
         if completion.get(key) is not None:
             metadata[name or key] = completion[key]
     if choice.get("finish_reason") is not None:
-        metadata["finish_reason"] = str(choice["finish_reason"])
+        metadata["finish_reason"] = choice["finish_reason"]
         # Azure OpenAI stops with "content_filter" when its filters cut the answer; surface it without digging.
         metadata["content_filtered"] = metadata["finish_reason"] == "content_filter"
     if choice.get("content_filter_results") is not None:
@@ -80,13 +177,33 @@ def _response_metadata(completion: Mapping[str, Any], choice: Mapping[str, Any])
     return metadata
 
 
-def _tool_calls(raw_calls: list[Mapping[str, Any]]) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+def _function(raw: Any, path: str, rid: str | None) -> tuple[str | None, str | None]:
+    """The ``name`` and ``arguments`` of a tool call's ``function`` (a ``FunctionCall``)."""
+    function = _object(raw, path, rid, "a FunctionCall object ({name, arguments})")
+    return _string(function.get("name"), f"{path}.name", rid), _string(
+        function.get("arguments"), f"{path}.arguments", rid
+    )
+
+
+def _tool_calls(
+    raw_calls: Any, path: str = "choices[0].message.tool_calls", response_id: str | None = None
+) -> tuple[list[ToolCall], list[InvalidToolCall]]:
+    rid = response_id
     valid: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
-    for raw in raw_calls:
-        as_openai = {"id": raw.get("id"), "function": dict(raw.get("function") or {})}
+    for position, raw in enumerate(_array(raw_calls, path, rid, "an array of ChatCompletionsToolCall objects")):
+        call = _object(raw, f"{path}[{position}]", rid, "a ChatCompletionsToolCall object", required=True)
+        if call.get("function") is None:  # a call of no function cannot be made
+            _malformed(f"{path}[{position}]", "a ChatCompletionsToolCall object with a function", raw, rid)
+        name, arguments = _function(call.get("function"), f"{path}[{position}].function", rid)
+        as_openai = {
+            "id": _string(call.get("id"), f"{path}[{position}].id", rid),
+            "function": {"name": name or "", "arguments": arguments or ""},
+        }
         try:
             parsed = parse_tool_call(as_openai, return_id=True)
+            if parsed is not None and not isinstance(parsed["args"], dict):
+                raise ValueError(f"the arguments of {name!r} are JSON but not an object: {arguments!r}")
         except Exception as error:  # parse_tool_call raises OutputParserException on bad JSON
             invalid.append(make_invalid_tool_call(as_openai, str(error)))
             continue
@@ -104,9 +221,23 @@ def _content(text: str | None, reasoning: str | None) -> str | list[str | dict[s
     return blocks
 
 
+def _audio(raw: Any, path: str, rid: str | None) -> Mapping[str, Any] | None:
+    """The wire's ``audio`` (a ``ChatCompletionsAudio``, or a streamed piece of one) once its fields are checked."""
+    if raw is None:
+        return None
+    audio = _object(raw, path, rid, "a ChatCompletionsAudio object")
+    _fields(audio, ("id", "data", "transcript", "format"), f"{path}.", rid)
+    _integer(audio.get("expires_at"), f"{path}.expires_at", rid)
+    return audio
+
+
 def audio_block(audio: Mapping[str, Any], audio_format: str | None) -> dict[str, Any]:
     """The LangChain audio block of a spoken answer (the wire's ``message.audio``): the bytes, the id a later turn
-    refers to them by, and in ``extras`` the transcript, ``expires_at`` and the format."""
+    refers to them by, and in ``extras`` the transcript, ``expires_at`` and the format.
+
+    A field of the wrong type (``data`` that is not a string) raises :class:`~.errors.ResponseShapeError`.
+    """
+    _audio(audio, "audio", None)
     fmt = audio.get("format") or audio_format
     extras = {key: audio[key] for key in ("transcript", "expires_at") if audio.get(key) is not None}
     block: dict[str, Any] = {"type": "audio", "id": audio.get("id"), "base64": audio.get("data") or ""}
@@ -122,15 +253,18 @@ def to_ai_message(data: Mapping[str, Any], index: int = 0, *, audio_format: str 
     (:func:`audio_block`; ``audio_format`` is the requested one, for services that do not repeat it), and the wire's
     dict stays in ``additional_kwargs["audio"]``, where code written for ChatOpenAI reads it.
     """
-    choices = data.get("choices") or []
+    rid = _answer_id(data)
+    choices = _array(data.get("choices"), "choices", rid, "an array of ChatChoice objects")
     if not choices:
-        raise ValueError(f"the service answered with no choices (response id {data.get('id')!r})")
-    choice = choices[index]
-    message = choice.get("message") or {}
-    tool_calls, invalid_tool_calls = _tool_calls(message.get("tool_calls") or [])
-    content = _content(message.get("content"), message.get("reasoning_content"))
+        _malformed("choices", "at least one ChatChoice (the service answered with no choices)", choices, rid)
+    path = f"choices[{index}]"
+    choice = _object(choices[index], path, rid, "a ChatChoice object", required=True)
+    message = _object(choice.get("message"), f"{path}.message", rid, "a ChatResponseMessage object")
+    tool_calls, invalid_tool_calls = _tool_calls(message.get("tool_calls"), f"{path}.message.tool_calls", rid)
+    text = _string(message.get("content"), f"{path}.message.content", rid)
+    content = _content(text, _string(message.get("reasoning_content"), f"{path}.message.reasoning_content", rid))
     additional: dict[str, Any] = {}
-    if isinstance(audio := message.get("audio"), Mapping):
+    if (audio := _audio(message.get("audio"), f"{path}.message.audio", rid)) is not None:
         blocks = content if isinstance(content, list) else ([{"type": "text", "text": content}] if content else [])
         transcript = audio.get("transcript")
         if transcript and not message.get("content"):
@@ -142,9 +276,9 @@ def to_ai_message(data: Mapping[str, Any], index: int = 0, *, audio_format: str 
         additional_kwargs=additional,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid_tool_calls,
-        usage_metadata=usage_metadata(data.get("usage")),
-        response_metadata=_response_metadata(data, choice),
-        id=data.get("id"),
+        usage_metadata=usage_metadata(data.get("usage"), response_id=rid),
+        response_metadata=_response_metadata(data, choice, path),
+        id=rid,
     )
 
 
@@ -161,6 +295,7 @@ class StreamState:
 
 def _audio_delta(audio: Mapping[str, Any], state: StreamState) -> list[str | dict[str, Any]]:
     """The blocks of one streamed ``delta.audio`` piece; added with ``+`` they give :func:`audio_block`'s block."""
+    _audio(audio, "choices[0].delta.audio", None)
     text_index, audio_index = (1, 2) if state.saw_reasoning else (0, 1)
     blocks: list[str | dict[str, Any]] = []
     if audio.get("transcript"):
@@ -182,36 +317,40 @@ def _audio_delta(audio: Mapping[str, Any], state: StreamState) -> list[str | dic
 
 def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessageChunk | None:
     """The ``AIMessageChunk`` for one streamed update, or ``None`` if it carries nothing."""
-    choices = data.get("choices") or []
-    usage = usage_metadata(data.get("usage"))
+    rid = _answer_id(data)
+    choices = _array(data.get("choices"), "choices", rid, "an array of StreamingChatChoiceUpdate objects")
+    usage = usage_metadata(data.get("usage"), response_id=rid)
     if not choices:
         if usage is None:
             return None
         return AIMessageChunk(content="", usage_metadata=usage, response_metadata={"model_provider": MODEL_PROVIDER})
-    choice = choices[0]
-    delta = choice.get("delta") or {}
-    content: str | list[str | dict[str, Any]] = delta.get("content") or ""
-    reasoning = delta.get("reasoning_content")
+    choice = _object(choices[0], "choices[0]", rid, "a StreamingChatChoiceUpdate object", required=True)
+    delta = _object(choice.get("delta"), "choices[0].delta", rid, "a StreamingChatResponseMessageUpdate object")
+    content: str | list[str | dict[str, Any]] = _string(delta.get("content"), "choices[0].delta.content", rid) or ""
+    reasoning = _string(delta.get("reasoning_content"), "choices[0].delta.reasoning_content", rid)
     additional: dict[str, Any] = {}
     if reasoning:
         state.saw_reasoning = True
         content = [{"type": "reasoning", "reasoning": reasoning, "index": 0}]
     elif content and state.saw_reasoning:
         content = [{"type": "text", "text": content, "index": 1}]
-    if isinstance(audio := delta.get("audio"), Mapping):
+    if (audio := _audio(delta.get("audio"), "choices[0].delta.audio", rid)) is not None:
         content = [*(content if isinstance(content, list) else []), *_audio_delta(audio, state)]
         additional["audio"] = dict(audio)  # the pieces add up to the wire's dict, as ChatOpenAI keeps it
     chunks: list[ToolCallChunk] = []
-    for position, raw in enumerate(delta.get("tool_calls") or []):
-        function = raw.get("function") or {}
-        index = raw.get("index", position)
-        chunks.append(
-            tool_call_chunk(name=function.get("name"), args=function.get("arguments"), id=raw.get("id"), index=index)
+    calls_path = "choices[0].delta.tool_calls"
+    for position, raw in enumerate(_array(delta.get("tool_calls"), calls_path, rid, "an array of tool call updates")):
+        call = _object(
+            raw, f"{calls_path}[{position}]", rid, "a StreamingChatResponseToolCallUpdate object", required=True
         )
+        name, arguments = _function(call.get("function"), f"{calls_path}[{position}].function", rid)
+        index = _integer(call.get("index", position), f"{calls_path}[{position}].index", rid)
+        call_id = _string(call.get("id"), f"{calls_path}[{position}].id", rid)
+        chunks.append(tool_call_chunk(name=name, args=arguments, id=call_id, index=index))
     metadata: dict[str, Any] = {"model_provider": MODEL_PROVIDER}
     if choice.get("finish_reason") is not None:
         metadata = _response_metadata(data, choice)
-    elif choice.get("logprobs") is not None:  # each piece's; adding the chunks joins their lists
+    elif _object(choice.get("logprobs"), "choices[0].logprobs", rid):  # each piece's; adding the chunks joins them
         metadata["logprobs"] = choice["logprobs"]
     return AIMessageChunk(
         content=content,
@@ -219,14 +358,16 @@ def to_ai_message_chunk(data: Mapping[str, Any], state: StreamState) -> AIMessag
         tool_call_chunks=chunks,
         usage_metadata=usage,
         response_metadata=metadata,
-        id=data.get("id"),
+        id=rid,
     )
 
 
 def to_chat_result(data: Mapping[str, Any], *, audio_format: str | None = None) -> ChatResult:
     """A generation per choice (``n`` of them when ``n`` was asked), and the ``llm_output`` LangChain's callbacks
     read (``token_usage``, ``model_name``)."""
-    choices = range(len(data.get("choices") or [None]))
+    choices = range(
+        len(_array(data.get("choices"), "choices", _answer_id(data), "an array of ChatChoice objects")) or 1
+    )
     messages = [to_ai_message(data, index, audio_format=audio_format) for index in choices]
     return ChatResult(generations=[ChatGeneration(message=m) for m in messages], llm_output=llm_output(messages[0]))
 

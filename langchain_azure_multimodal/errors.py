@@ -4,7 +4,8 @@ The media errors are ``ValueError`` subclasses raised before any network call. `
 (``messages[1].content[2]``) or the source (a file name), ``fix`` says what to do instead.
 
 The errors of a call that went wrong on the way are azure-core ``AzureError`` subclasses, loaded on first use:
-``MalformedResponseError`` and ``StreamError`` (an answer broken after its 200), and the network errors, each a
+``MalformedResponseError`` and ``StreamError`` (an answer broken after its 200; JSON of the wrong shape is a
+``ResponseShapeError``, a plain ``ValueError`` defined here), and the network errors, each a
 subclass of the azure-core error it replaces: ``EndpointUnreachableError`` (a ``ServiceRequestError``: refused, DNS,
 no connection), ``EndpointConnectTimeoutError`` (also a ``ServiceRequestTimeoutError``), ``EndpointReadTimeoutError``
 (a ``ServiceResponseTimeoutError``), ``EndpointConnectionLostError`` (a ``ServiceResponseError``), with the bases
@@ -154,6 +155,42 @@ class EndpointError(ValueError):
         ...
         langchain_azure_multimodal.errors.EndpointError: endpoint must be an http(s) URL ...; got 'my-resource'
     """
+
+
+class ResponseShapeError(ValueError):
+    """A 200 answer that is JSON but not of the shape the spec gives it (``choices`` a string, ``usage`` with ``NaN``
+    tokens, a tool call's ``function`` a string, ...): the service answered something this client cannot read.
+
+    ``path`` is the JSON path of the wrong value (``choices[0].message.tool_calls[1].function``; ``""`` for the whole
+    answer), ``expected`` what the spec puts there, ``excerpt`` the start (up to 200 characters) of the value's JSON,
+    ``response_id`` the answer's ``id`` when it had a readable one. A body that is not JSON at all is a
+    :class:`MalformedResponseError` (the seam's, an ``AzureError``); one that is JSON of the wrong shape is this, raised
+    by the pure response converters, which load no azure-core.
+
+    Example:
+        >>> error = ResponseShapeError("choices[0].message", "a ChatResponseMessage object", excerpt='"hi"',
+        ...                            response_id="c1")
+        >>> print(error)
+        The service answered something this client cannot read: at choices[0].message it sent "hi", where the spec has a ChatResponseMessage object (response id 'c1').
+        >>> isinstance(error, ValueError), error.path
+        (True, 'choices[0].message')
+    """  # noqa: E501 - the doctest output is one line
+
+    def __init__(self, path: str, expected: str, *, excerpt: str, response_id: str | None = None) -> None:
+        self.path, self.expected, self.excerpt, self.response_id = path, expected, excerpt, response_id
+        where = f"at {path}" if path else "as the answer"
+        answer = f" (response id {response_id!r})" if response_id is not None else ""
+        super().__init__(
+            f"The service answered something this client cannot read: {where} it sent {excerpt}, "
+            f"where the spec has {expected}{answer}."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (Ray, multiprocessing): the arguments are keyword-only
+        return _shape_error, (self.path, self.expected, self.excerpt, self.response_id)
+
+
+def _shape_error(path: str, expected: str, excerpt: str, response_id: str | None) -> ResponseShapeError:
+    return ResponseShapeError(path, expected, excerpt=excerpt, response_id=response_id)
 
 
 # The errors of a 200 answer that went wrong, and the network errors, subclass azure-core's AzureError, as the SDK's

@@ -81,18 +81,13 @@ def test_image_path_is_detected_by_its_bytes_not_its_name(tmp_path: Path, as_pat
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
-def test_image_path_with_no_size_is_read_to_the_end(tmp_path: Path) -> None:
-    # A named pipe reports size 0, as devices and /proc files do: the reader must not stop at the reported size.
-    import threading
-
-    data = image_bytes()
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # Once read to the end when a writer came; with none, open() waited forever. Only regular files are read now
+    # (tests/unit_tests/test_special_files.py covers every reader).
     pipe = tmp_path / "camera"
     os.mkfifo(pipe)
-    writer = threading.Thread(target=lambda: pipe.write_bytes(data))
-    writer.start()
-    block = image_part(pipe)
-    writer.join(timeout=5)
-    assert base64.b64decode(block["base64"]) == data
+    with pytest.raises(MediaSourceError, match="named pipe"):
+        image_part(pipe)
 
 
 def test_image_path_keeps_the_detail_and_name_overrides_the_file_name(tmp_path: Path) -> None:
@@ -339,10 +334,10 @@ def test_permission_denied_reported_by_the_system(tmp_path: Path, monkeypatch: p
     # The chmod test above cannot fail as root; this one makes open() refuse as it would for another user.
     path = write(tmp_path / "secret.png", image_bytes())
 
-    def refuse(file: object, mode: str = "r") -> Any:
+    def refuse(file: object) -> Any:
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(parts, "open", refuse, raising=False)
+    monkeypatch.setattr(parts, "_open_regular", refuse)
     with pytest.raises(MediaSourceError) as caught:
         image_part(path)
     assert str(caught.value) == (
@@ -351,10 +346,10 @@ def test_permission_denied_reported_by_the_system(tmp_path: Path, monkeypatch: p
 
 
 def test_other_os_errors_are_source_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(file: object, mode: str = "r") -> Any:
+    def fail(file: object) -> Any:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parts, "open", fail, raising=False)
+    monkeypatch.setattr(parts, "_open_regular", fail)
     with pytest.raises(MediaSourceError, match=r"x\.png: cannot read the file \(Input/output error\)\.$"):
         image_part(tmp_path / "x.png")
 

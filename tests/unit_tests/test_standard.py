@@ -65,5 +65,5 @@ def test_a_dump_loads_back(output_version: str, snapshot: SnapshotAssertion) -> 
         if _CORE_HAS_ALLOWLIST:  # langchain-core 1.7 has no allowlist
             options["allowed_objects"] = [ChatAzureMultimodal]
         loaded = load(serialised, **options)
-    assert isinstance(loaded, ChatAzureMultimodal) and loaded.dict() == model.dict()
+    assert isinstance(loaded, ChatAzureMultimodal) and loaded.model_dump() == model.model_dump()
     assert loaded.credential is not None and loaded.credential.get_secret_value() == "env-key"
