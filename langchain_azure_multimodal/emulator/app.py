@@ -398,12 +398,14 @@ def _choice_json(index: int, choice: responder.Choice, rules: ProtocolRules) -> 
 
 
 def _decode(raw: bytes) -> tuple[Any, bool]:
-    """The decoded JSON body and whether it decoded (an empty body decodes to ``None``)."""
+    """The decoded JSON body and whether it decoded (an empty body decodes to ``None``). Numbers past Python's
+    digit limit (a ``ValueError``) and nesting past the recursion limit are bodies the service cannot read either:
+    a 400, not the emulator failing."""
     if not raw:
         return None, False
     try:
         return json.loads(raw), True
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None, False
 
 

@@ -165,8 +165,13 @@ def test_invalid_bodies_get_400_naming_the_field(emulator: Emulator, body: dict,
 
 
 @pytest.mark.spec_exempt(reason="sends bodies that are not JSON objects")
-@pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"\xff\xfe", b""])
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[1, 2]", b"\xff\xfe", b"", b'{"seed": ' + b"9" * 5000 + b"}", b"[" * 100_000 + b"]" * 100_000],
+    ids=["text", "array", "not utf-8", "empty", "a number past the digit limit", "nested 100k deep"],
+)
 def test_non_json_bodies_get_400(emulator: Emulator, raw: bytes) -> None:
+    # The last two once answered 500 "The emulator failed: ValueError/RecursionError" (issue 16).
     reply = call(emulator, raw=raw, method="POST")
     assert reply.status == 400
     assert "JSON object" in reply.error["message"]
