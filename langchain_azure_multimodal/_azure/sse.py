@@ -119,10 +119,11 @@ class SSEDecoder:
 
 
 def json_object(text: str) -> dict[str, Any] | None:
-    """``text`` as a JSON object, or ``None`` when it is not one (not JSON, or JSON of another type)."""
+    """``text`` as a JSON object, or ``None`` when it is not one (not JSON, or JSON of another type, or JSON this
+    process cannot hold: a number past Python's digit limit, nesting past the recursion limit)."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, a number past the digit limit, or nesting past the stack
         return None
     return value if isinstance(value, dict) else None
 

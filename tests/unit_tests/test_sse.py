@@ -246,3 +246,13 @@ def test_a_raw_transport_error_mid_stream_is_a_stream_error_without_its_url() ->
 def test_a_bug_of_ours_mid_stream_is_not_taken_for_the_network() -> None:
     with pytest.raises(KeyError):
         list(read_events(_RawFailure(KeyError("not the transport's"))))
+
+
+@pytest.mark.parametrize(
+    "payload", ["[" * 100_000 + "]" * 100_000, '{"n": ' + "9" * 5000 + "}"], ids=["nested 100k deep", "huge number"]
+)
+def test_json_this_process_cannot_hold_is_a_malformed_event(payload: str) -> None:
+    stream = _data(_chunk("ok ")) + f"data: {payload}\n\n".encode()
+    with pytest.raises(StreamError, match="not a JSON object") as caught:
+        list(read_events(FakeResponse([stream])))
+    assert caught.value.code == "malformed_event"
