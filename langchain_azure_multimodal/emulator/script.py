@@ -138,20 +138,31 @@ class ScriptedResponse:
 
 #: Recorded requests kept by default; older ones are forgotten so a long-lived emulator does not grow without end.
 DEFAULT_MAX_RECORDED = 10_000
+#: And at most this many body bytes between them (300 requests of 2 MiB once kept 600 MiB): the newest is always kept.
+DEFAULT_MAX_RECORDED_BYTES = 256 * 1024 * 1024
 
 
 class Script:
-    """Thread-safe store of recorded requests (the latest ``max_recorded``), queued responses and pending faults."""
+    """Thread-safe store of recorded requests (the latest ``max_recorded``, holding at most ``max_recorded_bytes`` of
+    bodies between them), queued responses and pending faults."""
 
-    def __init__(self, max_recorded: int = DEFAULT_MAX_RECORDED) -> None:
+    def __init__(
+        self, max_recorded: int = DEFAULT_MAX_RECORDED, max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES
+    ) -> None:
         self._lock = threading.Lock()
-        self._requests: deque[RecordedRequest] = deque(maxlen=max_recorded)
+        self._requests: deque[RecordedRequest] = deque()
+        self._max_recorded, self._max_bytes, self._bytes = max_recorded, max_recorded_bytes, 0
         self._faults: deque[Fault] = deque()
         self._responses: deque[ScriptedResponse] = deque()
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+            self._bytes += request.body_bytes
+            while len(self._requests) > 1 and (
+                len(self._requests) > self._max_recorded or self._bytes > self._max_bytes
+            ):
+                self._bytes -= self._requests.popleft().body_bytes
 
     def inject(self, fault: Fault, times: int = 1) -> None:
         if times < 1:
@@ -179,5 +190,6 @@ class Script:
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._bytes = 0
             self._faults.clear()
             self._responses.clear()

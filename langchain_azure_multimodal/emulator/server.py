@@ -14,7 +14,7 @@ from aiohttp import web
 from ..endpoints import ROUTES, EndpointKind
 from ..profiles import ModelProfile, resolve_profile
 from .app import DEFAULT_MAX_BODY_BYTES, EmulatorApp, ServedModel
-from .script import DEFAULT_MAX_RECORDED, Fault, RecordedRequest, Script, ScriptedResponse
+from .script import DEFAULT_MAX_RECORDED, DEFAULT_MAX_RECORDED_BYTES, Fault, RecordedRequest, Script, ScriptedResponse
 from .speaking import DEFAULT_AUDIO_TTL_SECONDS
 
 DEFAULT_MODEL = "phi-4-multimodal-instruct"
@@ -34,16 +34,18 @@ class _EmulatorBase:
         port: int = 0,
         record: bool = True,
         max_recorded: int = DEFAULT_MAX_RECORDED,
+        max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         audio_ttl_seconds: float = DEFAULT_AUDIO_TTL_SECONDS,
     ) -> None:
-        """``audio_ttl_seconds``: how long the audio of a spoken answer may be referred to by its id (its
-        ``expires_at``); 0 makes every id expire at once, for tests of expiry."""
+        """``max_recorded``/``max_recorded_bytes``: how many requests ``requests`` keeps, and how many body bytes
+        between them (the oldest are forgotten first). ``audio_ttl_seconds``: how long the audio of a spoken answer
+        may be referred to by its id (its ``expires_at``); 0 makes every id expire at once, for tests of expiry."""
         names = [model, *(m for m in models if m.lower() != model.lower())]
         served = [ServedModel(name, resolve_profile(name)) for name in names]
         if profile is not None:
             served[0] = ServedModel(model, profile)
-        self.script = Script(max_recorded)
+        self.script = Script(max_recorded, max_recorded_bytes)
         self.app = EmulatorApp(
             served,
             api_key=api_key,

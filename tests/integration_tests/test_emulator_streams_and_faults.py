@@ -252,6 +252,18 @@ def test_recording_keeps_the_latest_requests_only(emulator_factory) -> None:  # 
     assert [r.body["messages"][0]["content"] for r in emu.requests] == ["b", "c", "d"]
 
 
+def test_recording_keeps_at_most_its_byte_budget_of_bodies(emulator_factory) -> None:  # type: ignore[no-untyped-def]
+    # Issue 16: 300 requests of 2 MiB once kept 600 MiB; the count alone did not bound memory.
+    emu = emulator_factory(max_recorded_bytes=1_000_000)
+    for text in ("a", "b", "c"):
+        call(emu, body=user(text * 400_000))
+    kept = emu.requests
+    assert [r.body["messages"][0]["content"][0] for r in kept] == ["b", "c"]
+    assert sum(r.body_bytes for r in kept) <= 1_000_000
+    call(emu, body=user("x" * 2_000_000))  # one over the budget alone: the newest is always kept
+    assert [r.body["messages"][0]["content"][0] for r in emu.requests] == ["x"]
+
+
 def test_recording_can_be_turned_off(emulator_factory) -> None:  # type: ignore[no-untyped-def]
     emu = emulator_factory(record=False)
     assert call(emu, body=user()).status == 200
