@@ -288,6 +288,9 @@ def _split_wav(
 ) -> Iterator[AudioSegment]:
     params = clip.getparams()
     rate, block = params.framerate, params.nchannels * params.sampwidth
+    if rate <= 0 or block <= 0:  # a header the wave module reads but no player can: a typed error, not wave.Error
+        problem = f"the WAV header says {rate} Hz, {params.nchannels} channel(s) of {params.sampwidth} byte(s)"
+        raise MediaDecodeError(problem, where=name, fix=_REEXPORT_HINT)
     limits = [] if max_seconds is None else [_frames_for(max_seconds, rate)]
     if max_bytes is not None:
         if (max_bytes - _WAV_HEADER_BYTES) // block < rate:

@@ -36,7 +36,7 @@ from ._preflight import ImagePolicy, MediaOptions
 from ._responses import StreamState, llm_output, to_chat_result, to_generation_chunk
 from ._tracing import traced
 from .endpoints import EndpointKind, EndpointSettings, detect_endpoint_kind, resolve_endpoint
-from .errors import EndpointError
+from .errors import EndpointError, UnsupportedContentError
 from .profiles import DEFAULT_PROFILE, ModelProfile, find_profile, resolve_profile, text_tokens, to_langchain_profile
 
 if TYPE_CHECKING:
@@ -399,9 +399,10 @@ class ChatAzureMultimodal(BaseChatModel):
         blocks = (block for message in messages if isinstance(message.content, list) for block in message.content)
         require_messages(messages)
         if any(_core_cannot_normalise(block) for block in blocks):
-            # langchain-core's tracing converts such a block before _generate and fails with a bare ValueError that
-            # names no block; parsing here raises the typed error, with where it is and the fix, instead.
+            # langchain-core normalises (and traces) these blocks before _generate and fails on malformed ones with
+            # bare errors that name no block; parsing here raises the typed error, with where it is and the fix.
             parse_messages(messages)
+            core_normalises(messages)
         return prompt
 
     def _request(
@@ -533,6 +534,25 @@ class ChatAzureMultimodal(BaseChatModel):
         )
 
 
+def core_normalises(messages: list[BaseMessage]) -> None:
+    """Run langchain-core's message normalisation (the one ``generate`` runs before ``_generate``) on ``messages``
+    now, so that a block it cannot read is an :class:`UnsupportedContentError` instead of its bare ``KeyError`` or
+    ``TypeError`` (v0 blocks with clashing ids, a ``url`` source without its url...). The function is private to
+    langchain-core: this is the one place that calls it, and test_hostile_inputs fails if it moves."""
+    from langchain_core.language_models._utils import _normalize_messages
+
+    try:
+        _normalize_messages(messages)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise UnsupportedContentError(
+            f"langchain-core cannot read a content block of these messages ({type(error).__name__}: {error}). Send "
+            "text, image or audio blocks in one of LangChain's documented forms (v1: base64 or url with mime_type)",
+            message_index=0,
+            block_index=None,
+            block_type="content",
+        ) from error
+
+
 def _core_cannot_normalise(block: object) -> bool:
     """A block langchain-core's normalisation (which runs before ``_generate``) fails on with a bare error; parsing
     it first gives the typed error with where it is and the fix. Plain blocks are not parsed twice."""
@@ -540,12 +560,7 @@ def _core_cannot_normalise(block: object) -> bool:
         return False
     if not isinstance(block, dict) or not isinstance(block.get("type"), str):
         return True
-    return _image_core_cannot_trace(block) or _v0_without_source(block)
-
-
-def _v0_without_source(block: object) -> bool:
-    """A LangChain v0 media block without its data or URL: core's v0 translator fails on it with a bare KeyError."""
-    return isinstance(block, dict) and "source_type" in block and "data" not in block and "url" not in block
+    return "source_type" in block or _image_core_cannot_trace(block)  # v0 blocks: core's translator is fragile
 
 
 def _image_core_cannot_trace(block: object) -> bool:

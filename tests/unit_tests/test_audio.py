@@ -380,3 +380,22 @@ def test_normalize_any_encodable_clip(
     assert decoded == pytest.approx(seconds, abs=0.15)
     assert out_channels == min(channels, 2) or result.format == "wav"
     assert out_rate in _audio._MP3_RATES or result.format == "wav"
+
+
+@pytest.mark.parametrize("field", ["rate", "channels"])
+def test_a_wav_header_no_player_could_use_is_a_decode_error(field: str) -> None:
+    import struct
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as clip:
+        clip.setnchannels(1)
+        clip.setsampwidth(2)
+        clip.setframerate(8000)
+        clip.writeframes(b"\0\0" * 800)
+    data = bytearray(buffer.getvalue())
+    if field == "rate":
+        data[24:28] = struct.pack("<I", 0)  # the fmt chunk's sample rate; it once ended in a bare wave.Error
+    else:
+        data[22:24] = struct.pack("<H", 0)
+    with pytest.raises(MediaDecodeError):
+        list(split_audio_bytes(bytes(data), max_seconds=10))

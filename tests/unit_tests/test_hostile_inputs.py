@@ -49,3 +49,26 @@ async def test_refused_with_the_typed_error_before_the_wire(case: str) -> None:
     with pytest.raises(UnsupportedContentError, match=error):
         list(MODEL.stream(messages))
     assert len(WIRE.calls) == sent
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "image", "source_type": "url", "data": "aGk=", "mime_type": "image/png"},  # core: KeyError 'url'
+        {"type": "audio", "source_type": "base64", "url": "https://x/a.wav", "mime_type": "audio/wav"},  # 'data'
+        {"type": "image", "source_type": "base64", "data": "aGk=", "mime_type": "image/png", "id": "a",
+         "metadata": {"id": "b"}},  # core: create_image_block() got multiple values for 'id'
+    ],
+)  # fmt: skip
+def test_v0_blocks_langchain_core_fails_on_are_typed_errors(block: dict[str, Any]) -> None:
+    sent = len(WIRE.calls)
+    with pytest.raises(UnsupportedContentError):
+        MODEL.invoke([HumanMessage([block])])
+    assert len(WIRE.calls) == sent
+
+
+def test_langchain_cores_normaliser_is_where_this_package_calls_it() -> None:
+    # core_normalises calls langchain-core's private _normalize_messages: if it moves, this fails loudly.
+    from langchain_core.language_models._utils import _normalize_messages
+
+    assert callable(_normalize_messages)
