@@ -103,14 +103,25 @@ class Inputs:
         self.other_by_extension: Counter[str] = Counter()
 
     def check_output(self) -> None:
-        """A clear error for an output that is a folder, or in a folder that does not exist."""
+        """A clear error for an output that is a folder, not a regular file (``/dev/zero``, ``/dev/full``, a FIFO:
+        reading one back as the record of what is done never ends, or lies), in a folder that does not exist, or in
+        one this process cannot write to."""
         if self.output.is_dir():
             raise IsADirectoryError(
                 f"{self.output}: the output is a folder; name a .jsonl file in it, e.g. {self.output / 'out.jsonl'}"
             )
+        if self.output.exists() and not self.output.is_file():
+            raise ValueError(
+                f"{self.output}: the output is not a regular file (a device, pipe or socket); it must be a file the "
+                "run can read back to resume: name a .jsonl file"
+            )
         if not self.output.parent.is_dir():
             raise FileNotFoundError(
                 f"{self.output}: the folder {self.output.parent} does not exist; create it, or write elsewhere"
+            )
+        if not os.access(self.output.parent, os.W_OK | os.X_OK):
+            raise PermissionError(
+                f"{self.output}: the folder {self.output.parent} is not writable by this process; write elsewhere"
             )
 
     def check_paths(self) -> None:

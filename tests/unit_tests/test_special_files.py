@@ -39,3 +39,22 @@ def test_an_endless_device_is_refused_before_any_read(reader: str) -> None:
     read, _ = READERS[reader]
     with pytest.raises(MediaSourceError, match="character device, not a regular file"):
         read("/dev/zero")
+
+
+@pytest.mark.parametrize("kind", ["/dev/zero", "/dev/full", "fifo"])
+def test_ingest_refuses_an_output_that_is_not_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    # Once: /dev/zero read back as one endless line (MemoryError), /dev/full hung the run on its first write.
+    from langchain_azure_multimodal import cli
+
+    if kind == "fifo":
+        out = tmp_path / "out.jsonl"
+        os.mkfifo(out)
+    else:
+        if not os.path.exists(kind):
+            pytest.skip(f"no {kind} here")
+        out = Path(kind)
+    (tmp_path / "a.png").write_bytes(b"\x89PNG")
+    assert cli.main(["ingest", str(tmp_path / "a.png"), "--task", "describe", "--out", str(out)]) == 2
+    assert "the output is not a regular file" in capsys.readouterr().err
