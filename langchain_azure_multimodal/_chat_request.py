@@ -89,7 +89,7 @@ def build_request(
         body.get("modalities") or extras.get("modalities"),
         body["audio"] if "audio" in body else extras.get("audio"),
         profile,
-        audio_required=settings.protocol is Protocol.OPENAI,
+        audio_required=rules.speech_needs_audio,
     )
     if (clash := rules.clash(body)) is not None:
         raise ValueError(f"{clash[0]} and {clash[1]} cannot both be sent to {rules.label} routes: set one of them")

@@ -14,6 +14,7 @@ unknown keys               the ``extra-parameters`` header decides      400 ``in
 ``max_tokens`` beside      —                                            400: set one of the two
 ``max_completion_tokens``
 content-filter results     none                                         in the answer and as a stream's first chunk
+speech (``audio`` output)  ``audio`` optional (an extra parameter)      ``audio`` required beside the modality
 streamed chunks' object    ``chat.completion`` (as the spec says)       ``chat.completion.chunk``
 =========================  ===========================================  ===========================================
 
@@ -85,6 +86,9 @@ class ProtocolRules:
     content_filter: bool
     #: The ``object`` of streamed chunks.
     chunk_object: str
+    #: ``modalities`` with ``"audio"`` needs ``audio`` (voice and format) beside it: Azure OpenAI refuses it without;
+    #: the Model Inference spec has no ``audio`` parameter (its AudioModality example sends ``modalities`` alone).
+    speech_needs_audio: bool = False
 
     def out_of_range(self, name: str, value: object) -> str | None:
         """Why ``value`` is out of ``name``'s range on this protocol, or ``None`` when it is in range (or has none)."""
@@ -128,5 +132,6 @@ RULES: Mapping[Protocol, ProtocolRules] = MappingProxyType({
         exclusive=(("max_tokens", "max_completion_tokens"),),
         content_filter=True,
         chunk_object="chat.completion.chunk",
+        speech_needs_audio=True,
     ),
 })  # fmt: skip

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..profiles import ModelProfile
-from ..protocols import Protocol
+from ..protocols import RULES, Protocol
 from . import speech, wire
 from .responder import content_pieces
 
@@ -73,7 +73,7 @@ def requested_voice(
     if profile.audio_output is False:
         message = f"{model} does not support audio output: send modalities=['text'] or leave it out"
         raise RefusedSpeechError("modalities", message, "unsupported_value")
-    if protocol is Protocol.OPENAI:
+    if RULES[protocol].speech_needs_audio:  # and models it: wire.OpenAIChatCompletionsOptions.audio
         audio = getattr(options, "audio", None)
         if audio is None:
             message = "Missing required parameter: 'audio' (modalities includes 'audio')."
