@@ -27,6 +27,7 @@ from pydantic import (
 
 from ._azure.credentials import Credential
 from ._azure.interface import Wire
+from ._azure.limits import DEFAULT_MAX_ANSWER_BYTES, AnswerLimits
 from ._azure.types import AzureKeyCredential
 from ._azure.wire import ChatWire
 from ._chat_request import BODY_FIELDS, ExtraParameters, build_request
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
     from . import _tool_binding
 
-_PIPELINE_FIELDS = frozenset({"credential", "client_kwargs", "max_retries", "timeout"})
+_PIPELINE_FIELDS = frozenset({"credential", "client_kwargs", "max_retries", "timeout", "max_answer_bytes", "deadline"})
 
 
 class ChatAzureMultimodal(BaseChatModel):
@@ -125,6 +126,11 @@ class ChatAzureMultimodal(BaseChatModel):
     timeout: float | None = None
     """Seconds each try may wait to connect and between two reads. ``None``: 10 s to connect and 600 s between
     reads (a call that is not streamed gets no byte until the whole answer is ready)."""
+    max_answer_bytes: int = Field(default=DEFAULT_MAX_ANSWER_BYTES, gt=0)
+    """The most bytes one answer may have (a body, or a whole stream); past it, ``AnswerLimitError``."""
+    deadline: float | None = Field(default=None, gt=0)
+    """The most seconds one call may take in all, retries and a stream included (``None``: no overall limit; an
+    answer not streamed must still arrive whole within the read timeout, and a stream bring an event within it)."""
     streaming: bool = False
     stream_usage: bool = True
     """Ask for token usage at the end of a stream (``stream_options.include_usage``)."""
@@ -307,6 +313,7 @@ class ChatAzureMultimodal(BaseChatModel):
                     max_retries=self.max_retries,
                     timeout=self.timeout,
                     client_kwargs=self.client_kwargs,
+                    limits=AnswerLimits(self.max_answer_bytes, self.deadline),
                 )
             )
             self._wire = traced(

@@ -5,7 +5,8 @@ The media errors are ``ValueError`` subclasses raised before any network call. `
 
 The errors of a call that went wrong on the way are azure-core ``AzureError`` subclasses, loaded on first use:
 ``MalformedResponseError`` and ``StreamError`` (an answer broken after its 200; JSON of the wrong shape is a
-``ResponseShapeError``, a plain ``ValueError`` defined here), and the network errors, each a
+``ResponseShapeError``, a plain ``ValueError`` defined here), ``AnswerLimitError`` (an answer too large or too slow
+for the limits the client sets), and the network errors, each a
 subclass of the azure-core error it replaces: ``EndpointUnreachableError`` (a ``ServiceRequestError``: refused, DNS,
 no connection), ``EndpointConnectTimeoutError`` (also a ``ServiceRequestTimeoutError``), ``EndpointReadTimeoutError``
 (a ``ServiceResponseTimeoutError``), ``EndpointConnectionLostError`` (a ``ServiceResponseError``), with the bases
@@ -25,6 +26,7 @@ import copy
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same classes, re-exported
+    from ._azure.service_errors import AnswerLimitError as AnswerLimitError
     from ._azure.service_errors import EndpointConnectionLostError as EndpointConnectionLostError
     from ._azure.service_errors import EndpointConnectTimeoutError as EndpointConnectTimeoutError
     from ._azure.service_errors import EndpointNetworkError as EndpointNetworkError
@@ -198,6 +200,7 @@ def _shape_error(path: str, expected: str, excerpt: str, response_id: str | None
 # first use, so that importing this module (endpoints.py does, and through it the emulator) loads no azure-core.
 _AZURE_ERRORS = frozenset(
     {
+        "AnswerLimitError",
         "EndpointConnectTimeoutError",
         "EndpointConnectionLostError",
         "EndpointNetworkError",

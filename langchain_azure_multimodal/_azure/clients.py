@@ -32,6 +32,7 @@ from azure.ai.inference import ChatCompletionsClient
 
 from ..endpoints import EndpointSettings
 from .credentials import Credential, sdk_credential
+from .limits import watched_transport
 from .pipeline import client_kwargs, transport_timeouts
 
 if TYPE_CHECKING:  # imported with the first async call: sync-only use never loads the aio client
@@ -98,7 +99,10 @@ class Clients:
                 sent = self._default_credential
             else:
                 sent = sdk_credential(credential, self._settings, is_async=False)
-            self._sync = ChatCompletionsClient(self._settings.endpoint, sent, **self._kwargs(is_async=False))
+            kwargs = self._kwargs(is_async=False)
+            if "transport" not in kwargs:  # a caller's own transport is theirs: its reads are checked between chunks
+                kwargs["transport"] = watched_transport(kwargs)
+            self._sync = ChatCompletionsClient(self._settings.endpoint, sent, **kwargs)
         return self._sync
 
     def for_running_loop(self) -> AsyncChatCompletionsClient:

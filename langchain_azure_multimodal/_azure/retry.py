@@ -34,6 +34,8 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
+from .limits import Budget, sending_budget
+
 #: Statuses worth another try: timeout, throttling, and the transient server and gateway errors.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The longest wait a ``Retry-After`` gets, in seconds: a throttled deployment may ask for minutes, and a chat call
@@ -117,25 +119,47 @@ class AzureRetryPolicy(_RetryRules, HTTPPolicy[Any, Any]):
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         # The context types the transport as sync or async: on a sync pipeline it is the sync one.
         transport = cast(HttpTransport[Any, Any], request.context.transport)
+        budget = sending_budget()
         retries = 0
         while True:
             request.context["retry_count"] = retries  # what azure-core's tracing policy reports as the resend count
+            _within_deadline(request, budget)
             try:
                 response = self.next.send(request)
             except ClientAuthenticationError:
                 raise  # the sign-in failed: no try can succeed
             except AzureError:
-                if retries >= self.max_retries:
+                delay = self.backoff_time(retries + 1)
+                if retries >= self.max_retries or _past_deadline(budget, delay):
                     raise
                 retries += 1
-                transport.sleep(self.backoff_time(retries))
+                transport.sleep(delay)
                 continue
             if not self.should_retry(response.http_response.status_code, retries):
                 return response
+            delay = self.wait_before(retries + 1, response)
+            if _past_deadline(budget, delay):
+                return response  # its error status is the answer: a retry could not end before the deadline
             retries += 1
-            delay = self.wait_before(retries, response)
             response.http_response.close()  # a streamed error body is never read: free its connection
             transport.sleep(delay)
+
+
+def _within_deadline(request: PipelineRequest[Any], budget: Budget | None) -> None:
+    """Give this try no more than the time the call's deadline leaves, as azure-core's own retry policy does with
+    its ``timeout``: the requests transport takes ``connection_timeout``/``read_timeout`` per request."""
+    if budget is None or (left := budget.deadline_left()) is None:
+        return
+    budget.check()  # raises once the deadline has passed
+    connect, read = budget.timeouts
+    options = request.context.options
+    options["connection_timeout"] = left if connect is None else min(connect, left)
+    options["read_timeout"] = left if read is None else min(read, left)
+
+
+def _past_deadline(budget: Budget | None, delay: float) -> bool:
+    left = budget.deadline_left() if budget is not None else None
+    return left is not None and delay >= left
 
 
 class AsyncAzureRetryPolicy(_RetryRules, AsyncHTTPPolicy[Any, Any]):

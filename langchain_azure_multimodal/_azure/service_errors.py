@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from azure.core.exceptions import (
     AzureError,
+    DecodeError,
     ServiceRequestError,
     ServiceRequestTimeoutError,
     ServiceResponseError,
@@ -27,6 +28,7 @@ from azure.core.exceptions import (
 )
 
 __all__ = [
+    "AnswerLimitError",
     "EndpointConnectTimeoutError",
     "EndpointConnectionLostError",
     "EndpointNetworkError",
@@ -38,10 +40,10 @@ __all__ = [
 ]
 
 
-class MalformedResponseError(AzureError):
-    """A 200 answer whose body is not a JSON object (``code`` ``"malformed_response"``); ``message`` shows its start.
-
-    Broken JSON never gets here: azure-core's pipeline already raises ``DecodeError`` for it.
+class MalformedResponseError(DecodeError):
+    """A 200 answer whose body is not a JSON object: broken or cut-off JSON, JSON of another type, or a body that does
+    not decompress (``code`` ``"malformed_response"``); ``message`` shows its start. A subclass of azure-core's
+    ``DecodeError``, which its pipeline raised for broken JSON before the body was read here.
 
     Example:
         >>> MalformedResponseError("[1, 2]").code
@@ -69,6 +71,36 @@ class StreamError(AzureError):
         super().__init__(text or f"The service sent an error inside the stream: {code}: {message}", error=error)
         self.code = code
         self.message = message
+
+
+#: Which limit an answer went past, as :attr:`AnswerLimitError.limit` says.
+Limit = Literal["max_answer_bytes", "deadline", "body_time", "stream_stall"]
+
+
+class AnswerLimitError(AzureError):
+    """An answer that went past a limit of :class:`AnswerLimits`. ``limit`` says which (``"max_answer_bytes"``,
+    ``"deadline"``, ``"body_time"``: a body not complete within the read timeout, ``"stream_stall"``: a stream with
+    no real event for the read timeout), ``code`` is ``"answer_too_large"`` or ``"answer_too_slow"``, ``received``
+    the answer's bytes so far. An ``AzureError``, like the SDK's own.
+
+    Example:
+        >>> error = AnswerLimitError("deadline", "The call passed its deadline of 30 s (deadline=30)",
+        ...                          "raise deadline=", received=12)
+        >>> error.code, error.limit, str(error)
+        ('answer_too_slow', 'deadline', 'The call passed its deadline of 30 s (deadline=30). Fix: raise deadline=.')
+    """
+
+    def __init__(self, limit: Limit, what: str, fix: str, *, received: int = 0, error: BaseException | None = None):
+        super().__init__(f"{what}. Fix: {fix}.", error=error)
+        self.limit, self.what, self.fix, self.received = limit, what, fix, received
+        self.code = "answer_too_large" if limit == "max_answer_bytes" else "answer_too_slow"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only arguments: the default reduce would lose them
+        return _rebuild_limit_error, (self.limit, self.what, self.fix, self.received)
+
+
+def _rebuild_limit_error(limit: Limit, what: str, fix: str, received: int) -> AnswerLimitError:
+    return AnswerLimitError(limit, what, fix, received=received)
 
 
 # ---------------------------------------------------------------------------------------------- network failures

@@ -17,14 +17,18 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from azure.core.exceptions import AzureError, ServiceResponseError
+from azure.core.exceptions import AzureError, DecodeError, ServiceResponseError
 
-from .service_errors import StreamError, is_transport_error
+from .limits import AnswerLimits, Budget
+from .service_errors import AnswerLimitError, MalformedResponseError, StreamError, is_transport_error
 
 _SHOWN_EVENT_CHARS = 200
 #: The longest event (one ``data:`` line) read: generous, as a spoken answer's audio may come in one piece.
@@ -144,15 +148,21 @@ def _parse_event(data: str) -> dict[str, Any]:
 class _EventReader:
     """The parsing shared by the sync and async readers: chunks in, the events worth delivering out."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget) -> None:
         self._sse = SSEDecoder()
+        self.budget = budget
         self.events = 0
         self.done = False
         self.finished = False  # a choice has said why it ended
 
     def feed(self, chunk: bytes) -> Iterator[dict[str, Any]]:
-        """The chunk's events in order; a bad event raises when reached, so the ones before it are delivered."""
-        yield from self._deliver(self._sse.feed(chunk))
+        """The chunk's events in order; a bad event raises when reached, so the ones before it are delivered. Each
+        chunk counts towards the answer's size; one that brought no event counts towards a stall."""
+        self.budget.count(len(chunk))
+        found = self._sse.feed(chunk)
+        if found:
+            self.budget.progressed()
+        yield from self._deliver(found)
 
     def end(self) -> Iterator[dict[str, Any]]:
         """The events the end of the bytes completes; then, unless ``[DONE]`` or a finish reason came, the stream
@@ -190,7 +200,7 @@ def _as_is(error: AzureError) -> AzureError:
     return error
 
 
-def _as_azure(error: Exception) -> AzureError | None:
+def as_azure_error(error: Exception) -> AzureError | None:
     """``error`` as azure-core's error for a broken read, or ``None`` when it is not the transport's (a bug of ours
     stays as it is). azure-core 1.36 lets some out of ``iter_bytes()`` unwrapped (a requests read timeout part-way
     through a stream); later releases wrap them in ``ServiceResponseError``, as this does."""
@@ -206,7 +216,7 @@ def _as_azure(error: Exception) -> AzureError | None:
 def _interrupted(reader: _EventReader, error: Exception, explain: Callable[[AzureError], AzureError]) -> Exception:
     """What a stream raises when reading it failed: ``error`` itself unless it is the transport's (then the
     ``stream_interrupted`` error, caused by the explained transport error)."""
-    azure = _as_azure(error)
+    azure = as_azure_error(error)
     if azure is None:
         return error
     cause = explain(azure)
@@ -215,22 +225,82 @@ def _interrupted(reader: _EventReader, error: Exception, explain: Callable[[Azur
     return interrupted
 
 
+def read_body(response: ByteStream, budget: Budget) -> str:
+    """The whole body of an answer that is not streamed, as text, read a chunk at a time so that its size and time
+    are checked as it comes (a body over the limit is never held whole)."""
+    chunks = []
+    try:
+        for chunk in response.iter_bytes():
+            budget.count(len(chunk))
+            chunks.append(chunk)
+    except DecodeError as error:  # a Content-Encoding the body does not decompress as
+        raise _undecodable(error) from error
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+async def aread_body(response: AsyncByteStream, budget: Budget) -> str:
+    """The async :func:`read_body`: each read gets the time left, as an async read can be cut where it waits."""
+    chunks = []
+    chunks_in = response.iter_bytes().__aiter__()
+    try:
+        while True:
+            async with within(budget):
+                try:
+                    chunk = await chunks_in.__anext__()
+                except StopAsyncIteration:
+                    break
+            budget.count(len(chunk))
+            chunks.append(chunk)
+    except (DecodeError, zlib.error) as error:  # aiohttp lets zlib's own error out of a body that does not inflate
+        raise _undecodable(error) from error
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def _undecodable(error: BaseException) -> MalformedResponseError:
+    return MalformedResponseError(f"<a body that does not decompress as its Content-Encoding says: {error}>")
+
+
+@asynccontextmanager
+async def within(budget: Budget) -> AsyncIterator[None]:
+    """Run the block in the time ``budget`` has left; past it, the limit's :class:`AnswerLimitError`."""
+    left = budget.remaining()
+    if left is None:
+        yield
+        return
+    try:
+        async with asyncio.timeout(left):
+            yield
+    except TimeoutError as error:
+        passed = budget.passed()
+        if passed is None:  # not our timer (asyncio.timeout only raises for its own, but be exact)
+            raise
+        raise passed from error
+
+
 def read_events(
-    response: ByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
+    response: ByteStream,
+    *,
+    explain: Callable[[AzureError], AzureError] = _as_is,
+    budget: Budget | None = None,
 ) -> Generator[dict[str, Any]]:
     """The stream's events as dicts, until ``[DONE]`` or the end; closes ``response`` when done or abandoned.
     ``explain`` turns a transport error part-way into the error the ``stream_interrupted`` one wraps (the wire makes
-    a typed network error of it)."""
-    reader = _EventReader()
+    a typed network error of it); ``budget`` holds the stream to its :class:`~.limits.AnswerLimits` (by default
+    the size limit only)."""
+    reader = _EventReader(budget or Budget(AnswerLimits()))
     try:
         for chunk in response.iter_bytes():
-            yield from reader.feed(chunk)
+            for event in reader.feed(chunk):
+                yield event
+                reader.budget.progressed()  # the time the caller spent on the event is not the stream's
             if reader.done:  # anything after [DONE] is never read
                 return
         yield from reader.end()
-    except StreamError:
+    except (StreamError, AnswerLimitError):
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
+        if (passed := reader.budget.explain(error)) is not error:
+            raise passed from error
         failure = _interrupted(reader, error, explain)
         if failure is error:
             raise
@@ -240,19 +310,29 @@ def read_events(
 
 
 async def aread_events(
-    response: AsyncByteStream, *, explain: Callable[[AzureError], AzureError] = _as_is
+    response: AsyncByteStream,
+    *,
+    explain: Callable[[AzureError], AzureError] = _as_is,
+    budget: Budget | None = None,
 ) -> AsyncGenerator[dict[str, Any]]:
     """The async :func:`read_events`."""
-    reader = _EventReader()
+    reader = _EventReader(budget or Budget(AnswerLimits()))
+    chunks = response.iter_bytes().__aiter__()
     try:
-        async for chunk in response.iter_bytes():
+        while True:
+            async with within(reader.budget):
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    break
             for event in reader.feed(chunk):
                 yield event
+                reader.budget.progressed()
             if reader.done:
                 return
         for event in reader.end():
             yield event
-    except StreamError:
+    except (StreamError, AnswerLimitError):
         raise
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
         failure = _interrupted(reader, error, explain)

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -49,8 +50,9 @@ from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
 from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
+from .limits import AnswerLimits, Budget
 from .service_errors import MalformedResponseError, explain_network_error
-from .sse import aread_events, json_object, read_events
+from .sse import aread_body, aread_events, as_azure_error, json_object, read_body, read_events, within
 
 # What the SDK's complete() maps; everything else becomes HttpResponseError.
 _ERROR_MAP: dict[int, type[HttpResponseError]] = {
@@ -70,7 +72,8 @@ class ChatWire:
     ``DefaultAzureCredential`` with the endpoint kind's scopes (a failed sign-in then says what was tried).
     ``client_kwargs`` go to the SDK clients (``transport``, ``logging_enable``, ``per_call_policies``,
     ``user_agent``, ...). ``timeout`` (seconds, each try) sets both the connect and the read timeout; ``None`` means
-    10 s to connect and 600 s between reads (see :mod:`.pipeline`). Clients are made on first use: one sync, and one
+    10 s to connect and 600 s between reads (see :mod:`.pipeline`). ``limits`` bound each answer's size and each
+    call's time (see :mod:`.limits`). Clients are made on first use: one sync, and one
     async per event loop (see :mod:`.clients`).
     """
 
@@ -82,12 +85,14 @@ class ChatWire:
         max_retries: int = 2,
         timeout: float | None = None,
         client_kwargs: Mapping[str, Any] | None = None,
+        limits: AnswerLimits | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds (or None), got {timeout}")
         self.settings = settings
+        self.limits = limits or AnswerLimits()
         self._clients = Clients(
             settings, credential, max_retries=max_retries, timeout=timeout, client_kwargs=client_kwargs
         )
@@ -97,12 +102,22 @@ class ChatWire:
 
     def complete(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         """``POST /chat/completions``; the answer's JSON (``ChatCompletions``), raising as the SDK's ``complete()``
-        does on an error status, with the service's message."""
-        with self._sign_in:
-            response = self._clients.sync().send_request(self._request(body, headers, stream=False))
-        if response.status_code != 200:
-            _raise_for_status(response)  # the transport read the body: send_request was not streamed
-        return _completion_json(response.text())
+        does on an error status, with the service's message, and :class:`~.limits.AnswerLimitError` for an answer
+        over the :class:`~.limits.AnswerLimits`."""
+        budget = self._budget()
+        try:
+            with self._sign_in, budget.sending():
+                response = self._clients.sync().send_request(self._request(body, headers, stream=False), stream=True)
+            with contextlib.closing(response):
+                budget.answer_started(streaming=False)
+                if response.status_code != 200:
+                    with self._explaining(response, budget):
+                        response.read()  # so the error carries the service's message
+                    _raise_for_status(response)
+                with self._explaining(response, budget):
+                    return _completion_json(read_body(response, budget))
+        finally:
+            budget.close()
 
     @contextmanager
     def stream(
@@ -110,18 +125,25 @@ class ChatWire:
     ) -> Iterator[Iterator[dict[str, Any]]]:
         """``POST /chat/completions`` with ``"stream": true``: a context manager of the events, each a dict
         (``StreamingChatCompletionsUpdate`` JSON). Leaving it closes the response, read to the end or not."""
-        with self._sign_in:
-            response = self._clients.sync().send_request(self._request(body, headers, stream=True), stream=True)
-            if response.status_code != 200:
-                with self._explaining(response):
-                    response.read()  # so the error carries the service's message, and the connection is freed
-                _raise_for_status(response)
-            events = read_events(response, explain=self._explainer(response))
-            try:
-                yield events
-            finally:
-                events.close()
-                response.close()  # also when the events were never iterated, so the generator never started
+        budget = self._budget()
+        try:
+            with self._sign_in:
+                with budget.sending():  # only while sending: the caller may read the events in another context
+                    request = self._request(body, headers, stream=True)
+                    response = self._clients.sync().send_request(request, stream=True)
+                budget.answer_started(streaming=True)
+                if response.status_code != 200:
+                    with self._explaining(response, budget), contextlib.closing(response):
+                        response.read()  # so the error carries the service's message, and the connection is freed
+                    _raise_for_status(response)
+                events = read_events(response, explain=self._explainer(response), budget=budget)
+                try:
+                    yield events
+                finally:
+                    events.close()
+                    response.close()  # also when the events were never iterated, so the generator never started
+        finally:
+            budget.close()
 
     def model_info(self) -> dict[str, Any]:
         """The endpoint's ``GET /info``: model name, type and provider."""
@@ -136,28 +158,43 @@ class ChatWire:
 
     async def acomplete(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The async :meth:`complete`, on the running loop's client."""
+        budget = self._budget()
         with self._sign_in:
             client = self._clients.for_running_loop()
-            response = await client.send_request(self._request(body, headers, stream=False))
-        if response.status_code != 200:
-            # No read(): the transport read the body (send_request was not streamed), and azure-core's aiohttp
-            # response takes an empty body for an unread one, so reading again raises StreamConsumedError.
-            _raise_for_status(response)
-        return _completion_json(response.text())
+            async with within(budget):
+                response = await client.send_request(self._request(body, headers, stream=False), stream=True)
+        try:
+            budget.answer_started(streaming=False)
+            if response.status_code != 200:
+                with self._explaining(response, budget):
+                    async with within(budget):
+                        await response.read()
+                _raise_for_status(response)
+            with self._explaining(response, budget):
+                return _completion_json(await aread_body(response, budget))
+        finally:
+            await response.close()
 
     @asynccontextmanager
     async def astream(
         self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
         """The async :meth:`stream`: ``async with wire.astream(body) as events: async for event in events: ...``."""
+        budget = self._budget()
         with self._sign_in:
             client = self._clients.for_running_loop()
-            response = await client.send_request(self._request(body, headers, stream=True), stream=True)
+            async with within(budget):
+                response = await client.send_request(self._request(body, headers, stream=True), stream=True)
+            budget.answer_started(streaming=True)
             if response.status_code != 200:
-                with self._explaining(response):
-                    await response.read()
+                try:
+                    with self._explaining(response, budget):
+                        async with within(budget):
+                            await response.read()
+                finally:
+                    await response.close()
                 _raise_for_status(response)
-            events = aread_events(response, explain=self._explainer(response))
+            events = aread_events(response, explain=self._explainer(response), budget=budget)
             try:
                 yield events
             finally:
@@ -188,14 +225,24 @@ class ChatWire:
         return explain
 
     @contextmanager
-    def _explaining(self, response: HttpResponse | AsyncHttpResponse) -> Iterator[None]:
+    def _explaining(self, response: HttpResponse | AsyncHttpResponse, budget: Budget) -> Iterator[None]:
+        """A read that failed: the limit's error when the budget ran out (the watchdog cut the read), else the
+        typed network error."""
         try:
             yield
-        except AzureError as error:
-            typed = self._explainer(response)(error)
+        except Exception as error:
+            if (passed := budget.explain(error)) is not error:
+                raise passed from error
+            azure = as_azure_error(error)  # azure-core 1.36 lets some transport errors out of iter_bytes() bare
+            if azure is None:
+                raise
+            typed = self._explainer(response)(azure)
             if typed is error:
                 raise
             raise typed from error
+
+    def _budget(self) -> Budget:
+        return Budget(self.limits, self._clients.timeouts)
 
     # ------------------------------------------------------------------------------------------ the request
 
