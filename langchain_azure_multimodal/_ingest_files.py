@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from fnmatch import fnmatch
@@ -98,14 +100,22 @@ class Inputs:
         output: Path,
     ) -> None:
         self.paths, self.media, self.glob, self.exclude = [Path(p) for p in paths], media, glob, tuple(exclude)
-        self.output = output.resolve()
+        # realpath, not Path.resolve: on Python 3.11 resolve raises a bare RuntimeError for a symlink loop, which
+        # check_output names instead.
+        self.output = Path(os.path.realpath(output))
         self.other = 0
         self.other_by_extension: Counter[str] = Counter()
+        self._warned: set[str] = set()
 
     def check_output(self) -> None:
         """A clear error for an output that is a folder, not a regular file (``/dev/zero``, ``/dev/full``, a FIFO:
-        reading one back as the record of what is done never ends, or lies), in a folder that does not exist, or in
-        one this process cannot write to."""
+        reading one back as the record of what is done never ends, or lies), a symlink loop, in a folder that does
+        not exist, or in one this process cannot write to."""
+        if _stat_error(self.output) == errno.ELOOP:
+            raise ValueError(
+                f"{self.output}: the output is a symlink loop (its links lead back to each other); name a regular "
+                ".jsonl file, or point the link at one"
+            )
         if self.output.is_dir():
             raise IsADirectoryError(
                 f"{self.output}: the output is a folder; name a .jsonl file in it, e.g. {self.output / 'out.jsonl'}"
@@ -182,12 +192,18 @@ class Inputs:
     def _files(self) -> Iterator[Path]:
         for path in self.paths:
             if path.is_dir():
-                yield from walk_folder(path, glob=self.glob, exclude=self.exclude, on_error=_raise)
+                yield from walk_folder(path, glob=self.glob, exclude=self.exclude, on_error=_raise, on_skip=self._warn)
             elif path.is_file():
                 if not any(fnmatch(path.name, pattern) for pattern in self.exclude):
                     yield path
             else:
                 _check_exists(path)
+
+    def _warn(self, message: str) -> None:
+        # Once per run: the inputs are walked twice (counted, then done), and a loop is one thing to fix.
+        if message not in self._warned:
+            self._warned.add(message)
+            warnings.warn(message, UserWarning, stacklevel=2)
 
     def _is_own(self, resolved: Path) -> bool:
         if resolved == self.output or resolved == lock_path(self.output):
@@ -200,8 +216,24 @@ class Inputs:
 
 
 def _check_exists(path: Path) -> None:
-    if not (path.is_dir() or path.is_file()):
-        raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+    if path.is_dir() or path.is_file():
+        return
+    problem = _stat_error(path)
+    if problem == errno.ELOOP:
+        raise MediaSourceError("the path is a symlink loop", where=str(path), fix="point the links at a real file")
+    if problem == errno.ENAMETOOLONG:
+        raise MediaSourceError("the path is longer than this system allows", where=str(path),
+                               fix="move the files to a shallower folder, or shorten the folder names")  # fmt: skip
+    raise FileNotFoundError(f"{path}: no such file or folder; check the path")
+
+
+def _stat_error(path: Path) -> int | None:
+    """The errno of ``stat`` on ``path``, or ``None`` when it succeeds."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno
+    return None
 
 
 def _raise(error: MediaSourceError) -> None:

@@ -6,7 +6,8 @@ the SHA-256 of the content it answered for. Lines reach the file through :class:
 lines finished in each 50 ms with one ``O_APPEND`` write and one ``fsync``, in a thread, so that neither the event
 loop nor a worker waits for the disk and a fast run does not pay one ``fsync`` per item. A crash (``kill -9``
 included) can only leave a half-written last line, which :meth:`Ledger.index` cuts off before the next run reads
-the file.
+the file. A write or ``fsync`` that fails (a full disk, a file-size limit, an I/O error) is cut off the same way at
+once, so the file ends at the last line on disk before it, and raises :class:`OutputWriteError`.
 
 When a file's content changes between runs its new result is appended, and the older line is superseded: readers
 take the last line of each path, and :meth:`Ledger.compact` removes the older ones.
@@ -15,6 +16,8 @@ take the last line of each path, and :meth:`Ledger.compact` removes the older on
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -23,8 +26,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import IngestRefusedError
+
 _READ_CHUNK = 1 << 20
 HEADER_KEY = "ingest_run"
+
+
+_RESUME = "run the same command again to resume: the results already saved are kept, and not asked for again"
+
+
+class OutputWriteError(IngestRefusedError):
+    """The output stopped taking lines: a full disk, a file-size limit or an I/O error, which no input file can fix.
+
+    The run stops; the lines on disk before the failed write are kept (a partial one is cut off), so the same
+    command resumes once the cause is fixed. ``errno`` is the OS error's number; the ``OSError`` is the cause.
+
+    Example:
+        >>> error = OutputWriteError(Path("out.jsonl"), OSError(errno.ENOSPC, "No space left on device"))
+        >>> error.errno == errno.ENOSPC, str(error).split(". Fix: ")[0]
+        (True, 'out.jsonl: cannot save results: the disk is full (No space left on device, ENOSPC)')
+    """
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.errno = error.errno
+        code = errno.errorcode.get(error.errno or 0, "unknown error")
+        cause = f"({error.strerror or error}, {code})"
+        if error.errno == errno.ENOSPC:
+            what, fix = f"the disk is full {cause}", f"free some space on that disk, then {_RESUME}"
+        elif error.errno == getattr(errno, "EDQUOT", None):
+            what, fix = (
+                f"the disk quota is used up {cause}",
+                f"free some of the quota or have it raised, then {_RESUME}",
+            )
+        elif error.errno == errno.EFBIG:
+            what = f"the file is as large as this process may write {cause}"
+            fix = f"raise the file-size limit (ulimit -f), then {_RESUME}"
+        elif error.errno == errno.EIO:
+            what = f"the disk reported an I/O error {cause}"
+            fix = f"check the disk (dmesg), or copy the file to a sound disk and pass that --out, then {_RESUME}"
+        else:
+            what, fix = f"the write failed {cause}", f"fix that, then {_RESUME}"
+        super().__init__(f"cannot save results: {what}", where=str(path), fix=fix)
 
 
 def sha256_of(path: Path) -> str:
@@ -166,17 +208,22 @@ class Ledger:
                 last[record["path"]] = number
         dropped = removed = 0
         staging = self.path.with_name(self.path.name + ".compact-tmp")
-        with self.path.open("rb") as source, staging.open("wb") as kept:
-            for number, line in enumerate(source, start=1):
-                record = json.loads(line)
-                if number > 1 and last[record["path"]] != number:
-                    removed += 1
-                elif number > 1 and drop_failed and record["status"] != "ok":
-                    dropped += 1
-                else:
-                    kept.write(line)
-            kept.flush()
-            os.fsync(kept.fileno())
+        try:
+            with self.path.open("rb") as source, staging.open("wb") as kept:
+                for number, line in enumerate(source, start=1):
+                    record = json.loads(line)
+                    if number > 1 and last[record["path"]] != number:
+                        removed += 1
+                    elif number > 1 and drop_failed and record["status"] != "ok":
+                        dropped += 1
+                    else:
+                        kept.write(line)
+                kept.flush()
+                os.fsync(kept.fileno())
+        except OSError as error:  # the output itself is untouched: only the copy is lost
+            with contextlib.suppress(OSError):
+                staging.unlink()
+            raise OutputWriteError(self.path, error) from error
         if dropped or removed:
             os.replace(staging, self.path)
         else:
@@ -199,7 +246,7 @@ class Ledger:
         """One line, one write, on disk before it returns (the blocking form of :class:`LedgerWriter`)."""
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            _write_durably(descriptor, _line(record))
+            _write_durably(descriptor, _line(record), self.path)
         finally:
             os.close(descriptor)
 
@@ -217,7 +264,8 @@ class LedgerWriter:
     ``O_APPEND`` write and one ``fsync`` run in a thread, and then ``on_disk`` is called with each record and the
     offset its line starts at: only then does an item count as done. A run that dies loses at most the lines of the
     last interval, which nobody counted yet, and the next run does those items again. Leaving the ``async with``
-    block writes what is still queued.
+    block writes what is still queued. A failed write stops the writer with :class:`OutputWriteError`, which
+    :meth:`failure`, the next :meth:`append` and leaving the block raise.
     """
 
     def __init__(
@@ -252,6 +300,14 @@ class LedgerWriter:
                 os.close(self._descriptor)
                 self._descriptor = None
 
+    async def failure(self) -> None:
+        """Raise the error that stopped the writer, as soon as it does; return when it closed without one.
+
+        Run it beside the tasks that append, so that a full disk stops them at once rather than at their next line.
+        """
+        if self._task is not None:
+            await asyncio.shield(self._task)  # shielded: the waiter is cancelled when the run ends, the writer not
+
     def append(self, record: dict[str, Any]) -> None:
         """Queue ``record`` as one line; raises the error of an earlier write that failed (a full disk, say)."""
         if self._task is None or self._closing:
@@ -271,7 +327,7 @@ class LedgerWriter:
                 await asyncio.sleep(self._interval_s)  # let more lines join this write
             batch, self._queued = self._queued, []
             lines = [_line(record) for record in batch]
-            end = await asyncio.to_thread(_write_durably, self._descriptor, b"".join(lines))
+            end = await asyncio.to_thread(_write_durably, self._descriptor, b"".join(lines), self._path)
             if self._on_disk is not None:
                 offset = end - sum(map(len, lines))  # only this writer appends while the run holds the lock
                 for record, line in zip(batch, lines, strict=True):
@@ -283,11 +339,24 @@ def _line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
-def _write_durably(descriptor: int | None, data: bytes) -> int:
-    """Write all of ``data`` at the end of the file and ``fsync``; returns the file's size after it."""
+def _write_durably(descriptor: int | None, data: bytes, path: Path) -> int:
+    """Write all of ``data`` at the end of the file and ``fsync``; returns the file's size after it.
+
+    On a failed write or ``fsync`` the file is cut back to its size before, and :class:`OutputWriteError` raised: a
+    full disk takes part of a write, and a line cut short would be the last line of the file until the next run.
+    """
     assert descriptor is not None
+    start = os.lseek(descriptor, 0, os.SEEK_END)
     view = memoryview(data)
-    while view:  # a regular file takes the whole write, short of a full disk; be exact anyway
-        view = view[os.write(descriptor, view) :]
-    os.fsync(descriptor)
+    try:
+        while view:  # a regular file takes the whole write, short of a full disk; be exact anyway
+            view = view[os.write(descriptor, view) :]
+        os.fsync(descriptor)
+    except OSError as error:
+        # After a failed fsync nothing written since the last good one is known to be on disk: cut all of it.
+        # Truncating needs no space; if it fails too, the next run's read cuts a partial last line.
+        with contextlib.suppress(OSError):
+            os.ftruncate(descriptor, start)
+            os.fsync(descriptor)
+        raise OutputWriteError(path, error) from error
     return os.lseek(descriptor, 0, os.SEEK_CUR)

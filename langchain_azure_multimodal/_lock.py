@@ -8,12 +8,17 @@ the next one. The holder's pid is written into the file only so that the refusal
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ._ledger import OutputWriteError
 from .errors import OutputLockedError
+
+#: What a full or failing disk answers; a rerun on a disk still full stops here, before any request, and says so.
+_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -67,7 +72,7 @@ def exclusive_output(output: Path) -> Iterator[None]:
     """
     path = lock_path(output)
     while True:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        descriptor = _disk_checked(output, lambda: os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
         if not _try_lock(descriptor):
             holder = _read_pid(descriptor)
             os.close(descriptor)
@@ -79,7 +84,7 @@ def exclusive_output(output: Path) -> Iterator[None]:
         os.close(descriptor)
     try:
         os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode())
+        _disk_checked(output, lambda: os.write(descriptor, f"{os.getpid()}\n".encode()))
         yield
     finally:
         # Removed while still held, so that a run that opens it next either sees it gone or finds it locked.
@@ -88,6 +93,15 @@ def exclusive_output(output: Path) -> Iterator[None]:
         with contextlib.suppress(OSError):
             _unlock(descriptor)
         os.close(descriptor)
+
+
+def _disk_checked(output: Path, call: Callable[[], int]) -> int:
+    try:
+        return call()
+    except OSError as error:
+        if error.errno in _DISK_ERRORS:
+            raise OutputWriteError(output, error) from error
+        raise
 
 
 def _same_file(descriptor: int, path: Path) -> bool:

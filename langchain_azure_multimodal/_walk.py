@@ -14,18 +14,25 @@ The rules:
 * ``exclude`` holds fnmatch patterns matched against each entry's name and its ``/``-joined path relative to the
   root; an excluded folder is not entered.
 * A symlink (to a file or a folder) whose target is outside the root is not followed (logged at INFO); one inside
-  is. Each real folder is entered once, so symlink loops end and no file is found twice through a folder link.
-* Entries that are not regular files (sockets, devices, broken symlinks) are skipped, logged at DEBUG.
-* A folder that cannot be listed is passed to ``on_error`` as a :class:`~.errors.MediaSourceError` and skipped;
+  is. Each real folder (by ``st_dev``/``st_ino``) is entered once, so no file is found twice through a folder link.
+* A symlink loop is skipped with a warning naming it (``on_skip``, a ``UserWarning`` by default): a folder link that
+  leads back to a folder it is in, or file links that lead to each other. So is a broken symlink. The walk goes on.
+* Other entries that are not regular files (sockets, devices, FIFOs) are skipped, logged at DEBUG.
+* The walk keeps its own stack, not Python's: a tree as deep as the OS allows is walked (1,500 folders deep is
+  tested).
+* A folder that cannot be listed, an entry that cannot be read, and a path longer than the OS allows
+  (``ENAMETOOLONG``) are passed to ``on_error`` as a :class:`~.errors.MediaSourceError` naming the path, and skipped;
   ``on_error`` may raise instead, and the walk then stops with that error.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import logging
 import os
 import stat
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -76,11 +83,13 @@ def walk_folder(
     recursive: bool = True,
     exclude: Sequence[str] = (),
     on_error: Callable[[MediaSourceError], None],
+    on_skip: Callable[[str], None] | None = None,
 ) -> Iterator[Path]:
     """Every regular file under ``root`` that ``glob`` matches and ``exclude`` does not, sorted, depth first.
 
     The paths are ``root`` joined with the names as walked (symlinks are not resolved). See the module docs for
-    the rules; the options are checked now, the folders are listed as the iterator is consumed.
+    the rules; the options are checked now, the folders are listed as the iterator is consumed. ``on_skip`` gets the
+    message of each symlink loop and broken symlink skipped (default: a ``UserWarning``).
 
     Example:
         >>> import tempfile
@@ -100,9 +109,22 @@ def walk_folder(
     segments = tuple(part for part in PurePosixPath(glob).parts if part != "**" or recursive)
     if recursive and segments[:1] != ("**",):
         segments = ("**", *segments)  # rglob: a pattern without a leading ** matches at any depth
-    real_root = os.path.realpath(root)
-    walk = _Walk(segments, recursive, tuple(exclude), on_error, real_root)
-    return walk.folder(root, (), {real_root})
+    walk = _Walk(segments, recursive, tuple(exclude), on_error, on_skip or _warn, os.path.realpath(root))
+    return walk.files(root)
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UserWarning, stacklevel=3)  # the line that took the next path from the walk
+
+
+@dataclass
+class _Folder:
+    """A folder on the walk's stack: the names of it not walked yet (last first), and its identity."""
+
+    path: Path
+    rel: tuple[str, ...]
+    names: list[str]
+    key: tuple[int, int]  # (st_dev, st_ino): the real folder, whatever link led to it
 
 
 @dataclass(frozen=True)
@@ -111,54 +133,133 @@ class _Walk:
     recursive: bool
     exclude: tuple[str, ...]
     on_error: Callable[[MediaSourceError], None]
+    on_skip: Callable[[str], None]
     real_root: str
 
-    def folder(self, folder: Path, rel: tuple[str, ...], seen: set[str]) -> Iterator[Path]:
+    def files(self, root: Path) -> Iterator[Path]:
+        top = self._enter(root, ())
+        if top is None:
+            return
+        # An explicit stack of the folders from the root down, not recursion: a tree 1,500 folders deep is as
+        # valid as a flat one, and recursion hit Python's limit (RecursionError) at about 1,000.
+        stack = [top]
+        inside = {top.key: top.path}  # the folders on the stack: a link to one of them is a loop
+        entered = {top.key}  # every folder walked: one reached again (two links to it) is not walked twice
+        while stack:
+            folder = stack[-1]
+            if not folder.names:
+                stack.pop()
+                del inside[folder.key]
+                continue
+            name = folder.names.pop()
+            child, path = (*folder.rel, name), folder.path / name
+            if any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch("/".join(child), p) for p in self.exclude):
+                continue
+            found = self._stat(path)
+            if isinstance(found, str):
+                self.on_skip(found)
+                continue
+            if found is None:
+                continue
+            if stat.S_ISDIR(found.st_mode):
+                if not self.recursive:
+                    continue
+                key = (found.st_dev, found.st_ino)
+                if key in inside:
+                    self.on_skip(f"skipped {path}: a symlink loop, it leads back to {inside[key]}, which holds it; "
+                                 "it is not followed")  # fmt: skip
+                elif key in entered:
+                    logger.debug("not entering %s: the folder was walked already, through another link", path)
+                elif (below := self._enter(path, child)) is not None:
+                    stack.append(below)
+                    inside[key] = path
+                    entered.add(key)
+            elif not stat.S_ISREG(found.st_mode):
+                logger.debug("skipping %s: not a regular file", path)
+            elif _glob_match(self.segments, child):
+                yield path
+
+    def _enter(self, folder: Path, rel: tuple[str, ...]) -> _Folder | None:
         try:
+            key = os.stat(folder)
             with os.scandir(folder) as listing:
                 # Names only, popped as the walk goes: ingest walks while its run goes on, and a folder of 10,000
                 # files held as DirEntry objects for the whole run was its largest cost in memory.
                 names = sorted((entry.name for entry in listing), reverse=True)
         except OSError as error:
-            fix = "make the folder readable by this process, or exclude it"
-            self.on_error(MediaSourceError(f"cannot list the folder ({error.strerror})", where=str(folder), fix=fix))
-            return
-        while names:
-            name = names.pop()
-            child, path = (*rel, name), folder / name
-            if any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch("/".join(child), p) for p in self.exclude):
-                continue
-            mode, real = _mode(path), None
-            if mode is not None and stat.S_ISLNK(mode):
-                real = os.path.realpath(path)
-                if os.path.commonpath([self.real_root, real]) != self.real_root:
-                    logger.info("not following %s: the symlink leaves %s", path, self.real_root)
-                    continue
-                mode = _mode(path, follow=True)
-            if mode is not None and stat.S_ISDIR(mode):
-                real = real or os.path.realpath(path)
-                if self.recursive and real not in seen:  # a folder once: no loops, no duplicates
-                    seen.add(real)
-                    yield from self.folder(path, child, seen)
-            elif mode is None or not stat.S_ISREG(mode):
-                logger.debug("skipping %s: not a regular file (or a broken symlink)", path)
-            elif _glob_match(self.segments, child):
-                yield path
+            if error.errno == errno.ENAMETOOLONG:
+                self.on_error(_too_long(folder, error))
+            else:
+                fix = "make the folder readable by this process, or exclude it"
+                what = f"cannot list the folder ({error.strerror})"
+                self.on_error(MediaSourceError(what, where=str(folder), fix=fix))
+            return None
+        return _Folder(folder, rel, names, (key.st_dev, key.st_ino))
+
+    def _stat(self, path: Path) -> os.stat_result | str | None:
+        """The entry's status, through a symlink that stays inside the root; ``None`` for one to skip, or the
+        warning to skip it with."""
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            return None  # gone since the folder was listed
+        except OSError as error:
+            self.on_error(_too_long(path, error) if error.errno == errno.ENAMETOOLONG else _unreadable(path, error))
+            return None
+        if not stat.S_ISLNK(found.st_mode):
+            return found
+        real = os.path.realpath(path)
+        if os.path.commonpath([self.real_root, real]) != self.real_root:
+            logger.info("not following %s: the symlink leaves %s", path, self.real_root)
+            return None
+        try:
+            return os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return f"skipped {path}: a symlink loop, its links lead back to each other and to no file"
+            if error.errno == errno.ENOENT:
+                return f"skipped {path}: a broken symlink, its target {_target(path)} does not exist"
+            if error.errno == errno.ENAMETOOLONG:
+                self.on_error(_too_long(path, error))
+            else:
+                self.on_error(_unreadable(path, error))
+            return None
 
 
-def _mode(path: Path, *, follow: bool = False) -> int | None:
-    """The entry's file type bits, or ``None`` when it vanished, is a broken symlink or a symlink loop."""
+def _target(link: Path) -> str:
     try:
-        return (os.stat(path) if follow else os.lstat(path)).st_mode
-    except OSError:
-        return None
+        return os.readlink(link)
+    except OSError:  # gone or replaced since: the message still names the link
+        return "(unreadable)"
+
+
+def _too_long(path: Path, error: OSError) -> MediaSourceError:
+    return MediaSourceError(
+        f"the path is longer than this system allows ({error.strerror}, {len(os.fsencode(path)):,} bytes)",
+        where=str(path),
+        fix="move the files to a shallower folder or shorten the folder names, or exclude it",
+    )
+
+
+def _unreadable(path: Path, error: OSError) -> MediaSourceError:
+    what = f"cannot read the entry ({error.strerror})"
+    return MediaSourceError(what, where=str(path), fix="make it readable by this process, or exclude it")
 
 
 def _glob_match(pattern: tuple[str, ...], path: tuple[str, ...]) -> bool:
     """pathlib-style matching, segment by segment: ``**`` is any number of folders, other segments are fnmatch."""
-    if not pattern:
-        return not path
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_glob_match(rest, path[start:]) for start in range(len(path) + 1))
-    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_match(rest, path[1:])
+    # Bottom up over the path's positions, one pattern segment at a time: recursion would take a frame per folder
+    # of a deep path, and each '**' would try every split again.
+    end = len(path)
+    rest = [start == end for start in range(end + 1)]  # where the pattern after this segment matches to the end
+    for head in reversed(pattern):
+        here = [False] * (end + 1)
+        if head == "**":
+            here[end] = rest[end]
+            for start in range(end - 1, -1, -1):
+                here[start] = rest[start] or here[start + 1]
+        else:
+            for start in range(end):
+                here[start] = rest[start + 1] and fnmatch.fnmatchcase(path[start], head)
+        rest = here
+    return rest[0]

@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import os
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,7 +45,8 @@ with DefaultAzureCredential (az login, a managed identity, environment variables
 exit codes: 0 every file done; 1 some files failed (their errors are in the output; --retry-failed does them
 again); 2 refused before any work, or stopped because no file could succeed (a bad option or path, the output
 locked by another run or holding another question, a model that takes no such media, a failed sign-in, 401, 403
-or 404); 130 interrupted (what was finished is kept; run the same command to go on).
+or 404) or because the output cannot be written (a full disk, a file-size limit, an I/O error: what was saved is
+kept; run the same command to go on); 130 interrupted (what was finished is kept; run the same command to go on).
 """
 
 
@@ -155,8 +157,19 @@ def _count(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command. Exit codes: 0 every file done, 1 some failed, 2 refused before any work or stopped because no
     file could succeed (a bad option or path, an output it cannot write, locked by another run or holding another
-    question, a model without the task's media, a failed sign-in, 401/403/404), 130 interrupted (Ctrl-C; what was
-    finished is kept)."""
+    question, a model without the task's media, a failed sign-in, 401/403/404) or the output stopped taking lines (a
+    full disk, a file-size limit, an I/O error), 130 interrupted (Ctrl-C; what was finished is kept)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    # One plain line, like the errors: the default form adds the source line of the package that warned.
+    print(f"ingest: warning: {message}", file=sys.stderr)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.prompt is not None:
         args.task = dataclasses.replace(args.task, custom_prompt=args.prompt)

@@ -14,7 +14,9 @@ never the file's bytes, so loading 100k files keeps memory flat; :func:`to_messa
   ``recursive=True`` matches ``glob`` at any depth (like ``Path.rglob``), ``recursive=False`` only in the top
   level; ``exclude`` holds fnmatch patterns matched against each name and its path relative to the root, and an
   excluded folder is not entered; symlinks whose target is outside the root are not followed (logged at INFO), those
-  inside are, and a folder is entered once, so symlink loops end. Of the files found, those whose extension
+  inside are, and a folder is entered once; a symlink loop or a broken symlink is skipped with a ``UserWarning``
+  naming it, whatever ``on_error``; any depth is walked, and a path longer than the OS allows is a
+  :class:`~.errors.MediaSourceError` (raised or skipped as ``on_error`` says). Of the files found, those whose extension
   :data:`~.profiles.MEDIA_TYPES_BY_EXTENSION` does not give the loader's kind (``notes.txt``; ``.webm``/``.mp4`` are
   audio) are skipped silently (logged at DEBUG); a file named explicitly is always inspected.
 * A file that cannot be read (missing, permission denied, empty, truncated, not the right media) raises the typed

@@ -18,6 +18,10 @@ endpoint that answered, and on disk (``O_APPEND`` write, ``fsync``) before the f
 - A file that fails is recorded with its error, and the run goes on; ``retry_failed=True`` does the failures again.
   What no file can fix (a model that takes no such media, a failed sign-in, a 401/403/404) stops the run with
   :class:`EndpointRefusedError` instead: before the first request where it can be known, else at the first answer.
+- An output the disk stops taking (full, a file-size limit, an I/O error) stops the run at once with
+  :class:`OutputWriteError`; the lines saved before are kept whole, and the same run resumes once there is space.
+- Symlink loops and broken symlinks under the folders are skipped with a ``UserWarning`` naming each (see
+  :func:`~._walk.walk_folder`).
 
 Example:
     >>> import asyncio, tempfile, pathlib
@@ -55,7 +59,7 @@ from ._azure.statuses import ResponseStatuses, refusal_of
 from ._concurrency import in_order
 from ._ingest_files import Inputs, endpoint_label, run_identity
 from ._ingest_task import Task
-from ._ledger import Ledger, LedgerIndex, LedgerWriter, sha256_of
+from ._ledger import Ledger, LedgerIndex, LedgerWriter, OutputWriteError, sha256_of
 from ._lock import exclusive_output
 from ._progress import Reporter, progress_reporter
 from ._urls import to_data_url
@@ -71,6 +75,7 @@ __all__ = [
     "IngestRefusedError",
     "Ledger",
     "OutputLockedError",
+    "OutputWriteError",
     "ResponseStatuses",
     "RunIdentityError",
     "Summary",
@@ -293,9 +298,14 @@ class _Run:
         async with self.ledger.writer(on_disk=self.on_disk) as writer:
             try:
                 async with asyncio.TaskGroup() as group:
-                    group.create_task(self.produce(inputs, writer))
-                    for _ in range(self.concurrency):
-                        group.create_task(self.work(writer))
+                    # The writer's failure (a full disk) fails the group, which cancels the producer and the workers
+                    # now: waiting for their next line would ask the model for answers nobody can save, and a
+                    # producer blocked on a full queue would wait for workers that are gone.
+                    watch = group.create_task(writer.failure())
+                    jobs = [group.create_task(self.produce(inputs, writer))]
+                    jobs += [group.create_task(self.work(writer)) for _ in range(self.concurrency)]
+                    await asyncio.wait(jobs)
+                    watch.cancel()
             except BaseExceptionGroup as errors:
                 raise _first_refusal(errors) from None
 

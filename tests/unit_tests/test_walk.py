@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from langchain_azure_multimodal._walk import check_walk_options, walk_folder
 from langchain_azure_multimodal.errors import MediaSourceError
+from tests.support.media import image_bytes
 
 
 def _tree(root: Path, *names: str) -> Path:
@@ -118,14 +120,21 @@ def test_symlinks_inside_are_followed_once_and_those_leaving_are_not(
     (root / "real" / "loop").symlink_to(root, target_is_directory=True)
     (root / "broken.png").symlink_to(root / "missing.png")
     (root / "self").symlink_to(root / "self")
-    with caplog.at_level(logging.DEBUG, logger="langchain_azure_multimodal._walk"):
+    with (
+        caplog.at_level(logging.DEBUG, logger="langchain_azure_multimodal._walk"),
+        pytest.warns(UserWarning, match="^skipped ") as warned,
+    ):
         found = _walked(root)
     assert found == ["inside.png", "linked_dir/a.png", "notes.txt"]
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     assert sorted(infos) == sorted(f"not following {root / name}: the symlink leaves {root}"
                                    for name in ("leaves.png", "leaves_dir"))  # fmt: skip
-    debugs = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
-    assert f"skipping {root / 'broken.png'}: not a regular file (or a broken symlink)" in debugs
+    assert [str(w.message) for w in warned] == [
+        f"skipped {root / 'broken.png'}: a broken symlink, its target {root / 'missing.png'} does not exist",
+        f"skipped {root / 'linked_dir' / 'loop'}: a symlink loop, it leads back to {root}, which holds it; it is not "
+        "followed",
+        f"skipped {root / 'self'}: a symlink loop, its links lead back to each other and to no file",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -149,3 +158,85 @@ def test_bad_options_are_refused_when_passed(
         check_walk_options(glob, exclude)
     with pytest.raises(error, match=message):
         walk_folder(tmp_path, glob=glob, exclude=exclude, on_error=pytest.fail)  # no next(): refused at the call
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="POSIX symlinks")
+def test_a_link_back_to_an_ancestor_is_a_loop_warned_once_and_a_second_link_to_a_folder_is_not(
+    tmp_path: Path,
+) -> None:
+    root = _tree(tmp_path / "root", "a/b/c.png", "z.png")
+    (root / "a" / "b" / "up").symlink_to(root / "a", target_is_directory=True)  # a holds b, which holds up
+    (root / "again").symlink_to(root / "a" / "b", target_is_directory=True)  # not a loop: b is walked once
+    with pytest.warns(UserWarning, match="^skipped ") as warned:
+        assert _walked(root) == ["a/b/c.png", "z.png"]
+    loop = f"skipped {root / 'a' / 'b' / 'up'}: a symlink loop, it leads back to {root / 'a'}, which holds it; it is not followed"  # noqa: E501
+    assert [str(w.message) for w in warned] == [loop]
+    # The loaders walk the same way, and a loop does not fail them (on_error="raise" is for unreadable files).
+    from langchain_azure_multimodal.document_loaders import ImageLoader
+
+    (root / "a" / "b" / "c.png").write_bytes(image_bytes(8, 8, "PNG"))
+    (root / "z.png").write_bytes(image_bytes(8, 8, "PNG"))
+    with pytest.warns(UserWarning, match="^skipped ") as warned:
+        assert [doc.metadata["source"] for doc in ImageLoader(root).load()] == [
+            str(root / "a" / "b" / "c.png"),
+            str(root / "z.png"),
+        ]
+    assert [str(w.message) for w in warned] == [loop]
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    """A photo 1,500 folders down (``d/d/.../d/deep.png``, 3,000 characters, within PATH_MAX), removed bottom up:
+    a recursive remover would reach Python's recursion limit on it."""
+    top = folder = tmp_path / "deep"
+    top.mkdir()
+    for _ in range(1_500):  # one mkdir each: os.makedirs recurses once per missing folder
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "deep.png").write_bytes(image_bytes(16, 16, "PNG"))
+    yield top
+    (folder / "deep.png").unlink()
+    while folder != top:
+        folder.rmdir()
+        folder = folder.parent
+
+
+def test_a_folder_1500_deep_is_walked_to_the_bottom_by_the_walk_and_the_loaders(deep: Path) -> None:
+    # Once: RecursionError from the recursive walk, after some 20 s in the loaders.
+    from langchain_azure_multimodal.document_loaders import ImageLoader
+
+    bottom = "/".join(["d"] * 1_500) + "/deep.png"
+    assert _walked(deep) == [bottom]
+    assert _walked(deep, glob="**/d/deep.png") == [bottom]
+    assert _walked(deep, glob="**/e/*") == []
+    [doc] = ImageLoader(deep).load()
+    assert doc.metadata["source"] == str(deep / bottom) and doc.metadata["width"] == 16
+
+
+@pytest.mark.skipif(os.name != "posix", reason="dir_fd and PATH_MAX are POSIX")
+def test_a_path_longer_than_the_os_allows_is_a_typed_error_naming_it(tmp_path: Path) -> None:
+    # 17 folders of 255-character names: over PATH_MAX (4,096), so only made relative to an open folder.
+    name = "n" * 255
+    descriptor = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(17):
+            os.mkdir(name, dir_fd=descriptor)
+            below = os.open(name, os.O_RDONLY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = below
+    finally:
+        os.close(descriptor)
+
+    def raise_it(error: MediaSourceError) -> None:
+        raise error
+
+    with pytest.raises(MediaSourceError, match="the path is longer than this system allows") as caught:
+        list(walk_folder(tmp_path, on_error=raise_it))
+    assert caught.value.where is not None and caught.value.where.startswith(str(tmp_path / name / name))
+    assert "Fix: move the files to a shallower folder" in str(caught.value)
+    from langchain_azure_multimodal.document_loaders import ImageLoader
+
+    with pytest.raises(MediaSourceError, match="the path is longer than this system allows"):
+        ImageLoader(tmp_path).load()
+    with pytest.warns(UserWarning, match="the path is longer than this system allows"):
+        assert ImageLoader(tmp_path, on_error="skip").load() == []
