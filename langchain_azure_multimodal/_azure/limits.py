@@ -96,7 +96,7 @@ class Budget:
     def answer_started(self, *, streaming: bool) -> None:
         self._streaming = streaming
         self._since = time.monotonic()
-        self._rearm()
+        self._arm()
 
     def count(self, size: int) -> None:
         self.received += size
@@ -113,8 +113,7 @@ class Budget:
     def progressed(self) -> None:
         """A real event arrived, or the caller asked for the next one: the stall clock starts again."""
         if self._streaming:
-            self._since = time.monotonic()
-            self._rearm()
+            self._since = time.monotonic()  # the watchdog reads it when the alarm comes: no new alarm per event
 
     def due(self) -> tuple[float, Limit] | None:
         """The next moment a time limit passes, and which; ``None`` when no limit applies."""
@@ -199,21 +198,26 @@ class Budget:
     # ------------------------------------------------------------------------------------------ cutting reads
 
     def watch(self, sock: socket.socket | None) -> None:
+        """The answer comes on ``sock`` (a retry's answer on another one)."""
+        self._disarm()
         self._socket = sock
-        self._rearm()
+        self._arm()
 
     def close(self) -> None:
         """The call is over: its socket is no longer watched."""
+        self._disarm()
         self._socket = None
-        self._rearm()
 
-    def _rearm(self) -> None:
+    def _arm(self) -> None:
+        """One alarm per socket, at the time a read would be cut; the watchdog re-reads :meth:`cut_at` when it
+        comes, so the progress of a stream moves it without a new alarm."""
+        if self._socket is not None and self._alarm is None and self.cut_at() is not None:
+            self._alarm = _WATCHDOG.arm(self, self._socket)
+
+    def _disarm(self) -> None:
         if self._alarm is not None:
             self._alarm.cancelled = True
             self._alarm = None
-        cut = self.cut_at()
-        if self._socket is not None and cut is not None:
-            self._alarm = _WATCHDOG.arm(self, self._socket, cut)
 
 
 _CURRENT: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("answer_budget", default=None)
@@ -265,15 +269,20 @@ class _Watchdog:
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def arm(self, budget: Budget, sock: socket.socket, when: float) -> _Alarm:
+    def arm(self, budget: Budget, sock: socket.socket) -> _Alarm:
         alarm = _Alarm(budget, sock)
         with self._wake:
-            heapq.heappush(self._due, (when, next(self._order), alarm))
+            self._push(alarm)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="answer-deadline-watchdog", daemon=True)
+                self._thread = threading.Thread(target=self._run, name="answer-limits-watchdog", daemon=True)
                 self._thread.start()
             self._wake.notify()
         return alarm
+
+    def _push(self, alarm: _Alarm) -> None:
+        when = alarm.budget.cut_at()
+        if when is not None:
+            heapq.heappush(self._due, (when, next(self._order), alarm))
 
     def _run(self) -> None:
         with self._wake:
@@ -288,6 +297,12 @@ class _Watchdog:
                     self._wake.wait(wait)
                     continue
                 alarm = heapq.heappop(self._due)[2]
+                left = alarm.budget.remaining()
+                if left is None:  # no limit applies any more
+                    continue
+                if left > 0:  # the stream moved on since the alarm was set: wait for its new time
+                    self._push(alarm)
+                    continue
                 alarm.budget.cut = True
                 with contextlib.suppress(OSError):  # already closed: the read it would cut is over
                     alarm.sock.shutdown(socket.SHUT_RDWR)

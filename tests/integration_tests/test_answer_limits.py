@@ -328,3 +328,22 @@ def test_a_stream_error_is_still_a_stream_error() -> None:
     with _serving(error_event) as endpoint:
         error = _run(endpoint, "stream")
     assert isinstance(error, StreamError) and error.code == "x"
+
+
+def test_the_watchdog_cuts_a_blocked_read_once_the_stream_stops_moving() -> None:
+    """A socket pair: the budget's stream makes progress for a while (each progress moves the cut later, with no
+    new alarm), then stops; the read blocked on it then ends, cut."""
+    from langchain_azure_multimodal._azure import limits
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        budget = Budget(AnswerLimits(), timeouts=(1.0, 0.3))
+        budget.answer_started(streaming=True)
+        alarms = len(limits._WATCHDOG._due)
+        budget.watch(ours)
+        for _ in range(1000):
+            budget.progressed()
+        assert len(limits._WATCHDOG._due) <= alarms + 1  # one alarm per socket, not one per event
+        assert ours.recv(1) == b"" and budget.cut  # the shutdown woke the read
+        assert isinstance(budget.passed(), AnswerLimitError)
+        budget.close()

@@ -1009,20 +1009,7 @@ _PURE_MODELS = {
 }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# Found by this test: blocks langchain-core's tracing or v0 translator fail on, before _generate, with bare errors.
-@example(content=[{"type": "image", "text": None}], model_name=PHI4, normalize=False, with_system=False)
-@example(content=[{"type": "image", "source_type": "base64", "mime_type": "image/png"}], model_name=PHI4,
-         normalize=False, with_system=False)  # fmt: skip
-@given(
-    content=_contents,
-    model_name=st.sampled_from(list(_PURE_MODELS)),
-    normalize=st.booleans(),
-    with_system=st.booleans(),
-)
-def test_any_content_raises_only_the_documented_errors(
-    content: Any, model_name: str, normalize: bool, with_system: bool
-) -> None:
+def _any_content(content: Any, model_name: str, normalize: bool, with_system: bool) -> None:
     try:
         message = HumanMessage(content=content)
     except ValidationError:  # pydantic refuses it at construction: documented; the pipeline must still cope
@@ -1037,3 +1024,32 @@ def test_any_content_raises_only_the_documented_errors(
         return
     event("sent")
     assert _RECORDED.calls[-1].body["messages"]  # what is not refused is a request
+
+
+_CONTENT_CASES = {
+    "content": _contents,
+    "model_name": st.sampled_from(list(_PURE_MODELS)),
+    "normalize": st.booleans(),
+    "with_system": st.booleans(),
+}
+_CONTENT_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=_CONTENT_HEALTH)
+# Found by this test: blocks langchain-core's tracing or v0 translator fail on, before _generate, with bare errors.
+@example(content=[{"type": "image", "text": None}], model_name=PHI4, normalize=False, with_system=False)
+@example(content=[{"type": "image", "source_type": "base64", "mime_type": "image/png"}], model_name=PHI4,
+         normalize=False, with_system=False)  # fmt: skip
+@given(**_CONTENT_CASES)
+def test_any_content_raises_only_the_documented_errors(
+    content: Any, model_name: str, normalize: bool, with_system: bool
+) -> None:
+    _any_content(content, model_name, normalize, with_system)
+
+
+# The bar: at least 10,000 fuzzed message lists raise only the documented errors (the slow step).
+@pytest.mark.slow
+@settings(max_examples=10_000, deadline=None, suppress_health_check=_CONTENT_HEALTH)
+@given(**_CONTENT_CASES)
+def test_10000_fuzzed_contents(content: Any, model_name: str, normalize: bool, with_system: bool) -> None:
+    _any_content(content, model_name, normalize, with_system)

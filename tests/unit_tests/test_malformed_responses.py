@@ -312,20 +312,32 @@ def test_the_unmutated_answers_are_messages() -> None:
     assert isinstance(message, AIMessageChunk) and message.tool_calls[0]["args"] == {"a": 1}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(path=st.sampled_from(COMPLETION_PATHS), value=VALUES)
-def test_any_mutated_completion_is_a_message_or_the_typed_error(path: Path, value: Any) -> None:
+def _mutated_completion(path: Path, value: Any) -> None:
     model = model_answering(put(full_completion(), path, value))
     result = outcome(lambda: model.invoke("Hi"))
     assert isinstance(result, AIMessage | ResponseShapeError)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(where=st.sampled_from(STREAM_PATHS), value=VALUES)
-def test_any_mutated_stream_event_is_a_message_or_the_typed_error(where: tuple[int, Path], value: Any) -> None:
+def _mutated_stream_event(where: tuple[int, Path], value: Any) -> None:
     index, path = where
     events = full_stream()
     events[index] = put(events[index], path, value)
     model = model_answering(stream=events)
     result = outcome(lambda: streamed(model))
     assert isinstance(result, AIMessageChunk | ResponseShapeError)
+
+
+def _fuzz(body: Callable[..., None], examples: int, **strategies: Any) -> Callable[..., None]:
+    """``body`` as a hypothesis test of ``examples`` cases (each call makes a test of its own settings)."""
+    return settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])(
+        given(**strategies)(body)
+    )
+
+
+COMPLETIONS = {"path": st.sampled_from(COMPLETION_PATHS), "value": VALUES}
+STREAM_EVENTS = {"where": st.sampled_from(STREAM_PATHS), "value": VALUES}
+test_any_mutated_completion_is_a_message_or_the_typed_error = _fuzz(_mutated_completion, 400, **COMPLETIONS)
+test_any_mutated_stream_event_is_a_message_or_the_typed_error = _fuzz(_mutated_stream_event, 400, **STREAM_EVENTS)
+# The issue's bar: at least 10,000 malformed answers of each kind raise only the documented error (the slow step).
+test_10000_mutated_completions = pytest.mark.slow(_fuzz(_mutated_completion, 10_000, **COMPLETIONS))
+test_10000_mutated_stream_events = pytest.mark.slow(_fuzz(_mutated_stream_event, 10_000, **STREAM_EVENTS))
