@@ -54,6 +54,10 @@ GPT_4O_AUDIO_VOICES: frozenset[str] = frozenset({"alloy", "ash", "ballad", "cora
 MEBIBYTE = 1024 * 1024
 #: The documented cap on one input image ("restricted to 20 MB").
 MAX_IMAGE_BYTES = 20 * MEBIBYTE
+#: The most pixels this package (and the emulator) decodes in one image: a bound on memory (4 bytes a pixel, so
+#: 160 MB), not a service limit. JPEGs larger than this are still read, at 1/2, 1/4 or 1/8 scale through libjpeg's
+#: draft mode; any other image over it is refused before it is decoded (a 0.7 MB PNG can claim 13000 x 13000).
+MAX_DECODED_PIXELS = 40_000_000
 #: The documented cap on images in one chat request.
 MAX_IMAGES_PER_REQUEST = 10
 #: Image formats the service decodes (GIF: first frame only).

@@ -14,6 +14,11 @@ route                                             endpoint kind              api
 Each route reads bodies by its protocol (:data:`~..protocols.RULES`): the Model Inference spec on ``/models`` and
 the root, OpenAI's parameters, ranges, errors and content-filter annotations on the two Azure OpenAI routes. A
 request whose ``modalities`` include ``"audio"`` is answered in speech on a model that speaks (:mod:`.speaking`).
+
+As a server facing clients it does not trust, the emulator checks the key and the api-version before it reads a
+body (a refused request's body is never buffered), answers 408 and hangs up on a body that does not arrive within
+``body_read_timeout``, and decodes media in a small pool of worker threads, so one large image does not stall every
+other client.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +51,15 @@ from .script import Fault, RecordedRequest, Script
 #: Azure OpenAI takes ``input_audio`` from this api-version on (the client's constant, re-exported).
 AOAI_AUDIO_API_VERSION = AOAI_MIN_AUDIO_API_VERSION
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Seconds a request's whole body may take to arrive once its headers have: generous for a 64 MiB body on loopback
+#: or a LAN, and still a bound on how long a client that stalls mid-body holds its connection.
+DEFAULT_BODY_READ_TIMEOUT = 30.0
+#: Requests whose media are decoded at once (each decode holds up to profiles.MAX_DECODED_PIXELS x 4 bytes).
+DEFAULT_MEDIA_WORKERS = 2
+#: How long aiohttp goes on reading (and dropping) a body the emulator answered without reading, by default; the
+#: client gets its answer either way, but one that sends no more than it must not keep the connection longer.
+_AIOHTTP_LINGERING_TIME = 10.0
+_MEDIA_POOL = web.AppKey("media_pool", ThreadPoolExecutor)
 _EXTRA_MODES = ("error", "drop", "pass-through")
 
 
@@ -80,11 +95,14 @@ class ApiError(Exception):
         details: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         empty: bool = False,
+        hang_up: bool = False,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.target, self.details, self.headers = target, details, dict(headers or {})
         self.empty = empty
+        #: Close the connection once the answer is sent, whatever of the request is still to come.
+        self.hang_up = hang_up
 
     def response(self) -> web.Response:
         if self.empty:  # what a gateway in front of the service sends: the status, and nothing Azure would add
@@ -102,8 +120,16 @@ class OpenAIApiError(ApiError):
     """An answer in OpenAI's error shape, as Azure OpenAI gives for bad parameters:
     ``{"error": {"message", "type": "invalid_request_error", "param", "code"}}``."""
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
-        super().__init__(400, code or "invalid_request_error", message, target=param)
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        status: int = 400,
+        hang_up: bool = False,
+    ) -> None:
+        super().__init__(status, code or "invalid_request_error", message, target=param, hang_up=hang_up)
         self.param, self.openai_code = param, code
 
     def response(self) -> web.Response:
@@ -124,15 +150,27 @@ class EmulatorApp:
         record: bool = True,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         audio_ttl_seconds: float = speaking.DEFAULT_AUDIO_TTL_SECONDS,
+        body_read_timeout: float = DEFAULT_BODY_READ_TIMEOUT,
+        media_workers: int = DEFAULT_MEDIA_WORKERS,
     ) -> None:
+        """``body_read_timeout``: seconds a request's whole body may take to arrive after its headers; a slower one
+        is answered 408 and its connection closed. ``media_workers``: how many requests may have their images and
+        audio decoded at once, in worker threads (the others wait their turn; requests without inline media never
+        wait)."""
         if not models:
             raise ValueError("the emulator needs at least one model")
+        if not body_read_timeout > 0:
+            raise ValueError(f"body_read_timeout must be a positive number of seconds, got {body_read_timeout}")
+        if media_workers < 1:
+            raise ValueError(f"media_workers must be at least 1, got {media_workers}")
         self.models = models
         self._by_name = {m.name.lower(): m for m in models}
         self._api_key = api_key
         self.script = script
         self._record = record
         self.max_body_bytes = max_body_bytes
+        self.body_read_timeout = body_read_timeout
+        self.media_workers = media_workers
         #: The audio ids answers carried, which later requests may refer to (shared by every model served).
         self.audio_ids = speaking.AudioRegistry(audio_ttl_seconds)
 
@@ -143,7 +181,16 @@ class EmulatorApp:
                 app.router.add_post(path + CHAT_COMPLETIONS_PATH, self._route(kind, self._chat))
                 if route.model_info:
                     app.router.add_get(path + MODEL_INFO_PATH, self._route(kind, self._info))
+        # One pool per application, so an emulator stopped and started again gets a fresh one.
+        app[_MEDIA_POOL] = ThreadPoolExecutor(self.media_workers, thread_name_prefix="azure-emulator-media")
+        app.on_cleanup.append(_shut_down_media_pool)
         return app
+
+    @property
+    def server_options(self) -> dict[str, Any]:
+        """Keyword arguments for aiohttp's server (``web.AppRunner``) that this configuration implies."""
+        # A body answered without being read (a wrong key, a 413) is drained no longer than one being read may take.
+        return {"lingering_time": min(_AIOHTTP_LINGERING_TIME, self.body_read_timeout)}
 
     @web.middleware
     async def _errors(
@@ -151,54 +198,101 @@ class EmulatorApp:
     ) -> web.StreamResponse:
         try:
             return await handler(request)
-        except ApiError as error:
-            return error.response()
-        except web.HTTPRequestEntityTooLarge:
-            return ApiError(
-                413, "RequestEntityTooLarge", f"The request body is over {self.max_body_bytes:,} bytes."
-            ).response()
-        except web.HTTPNotFound:
-            return ApiError(404, "404", f"Resource not found: {request.method} {request.path}").response()
-        except web.HTTPMethodNotAllowed as error:
+        except sse.DeliberateResetError:
+            # The socket is already reset; nothing can be written, so no error is logged for it.
+            return web.Response(status=499)
+        except Exception as error:
+            api_error = self._as_api_error(request, error)
+        response = api_error.response()
+        if api_error.hang_up:
+            return await _answer_and_hang_up(request, response)
+        if not request.content.is_eof():
+            # The rest of the body will never be read: the client must not send another request on this connection
+            # (aiohttp drops what still comes for at most server_options' lingering_time, then closes it).
+            response.force_close()
+        return response
+
+    def _as_api_error(self, request: web.Request, error: Exception) -> ApiError:
+        if isinstance(error, ApiError):
+            return error
+        if isinstance(error, web.HTTPRequestEntityTooLarge):
+            return ApiError(413, "RequestEntityTooLarge", f"The request body is over {self.max_body_bytes:,} bytes.")
+        if isinstance(error, web.HTTPNotFound):
+            return ApiError(404, "404", f"Resource not found: {request.method} {request.path}")
+        if isinstance(error, web.HTTPMethodNotAllowed):
             return ApiError(
                 405,
                 "MethodNotAllowed",
                 f"{request.method} is not allowed on {request.path}",
                 headers={"Allow": ",".join(error.allowed_methods)},
-            ).response()
-        except sse.DeliberateResetError:
-            # The socket is already reset; nothing can be written, so no error is logged for it.
-            return web.Response(status=499)
-        except Exception as error:  # a server bug must still answer, never hang the client
-            return ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}").response()
+            )
+        # A server bug must still answer, never hang the client.
+        return ApiError(500, "InternalServerError", f"The emulator failed: {type(error).__name__}")
 
     def _route(self, kind: EndpointKind, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
             arrived = time.monotonic()  # the moment a quota counts the request: before its body is read
-            raw = await request.read()
-            body, is_json = _decode(raw)
-            if self._record:
-                self.script.record(
-                    RecordedRequest(
-                        request.method,
-                        request.path,
-                        dict(request.query),
-                        dict(request.headers),
-                        body,
-                        len(raw),
-                        received_at=arrived,
-                    )
-                )
             fault = self.script.next_fault()
+            try:
+                # Before the body: a client without the key must not make the emulator buffer and parse up to
+                # max_body_bytes. Its request is recorded without a body, and scripted faults still come first.
+                self._authenticate(request)
+                self._check_api_version(request, kind)
+            except ApiError:
+                self._remember(request, None, 0, arrived, body_read=False)
+                if fault is not None:
+                    await _apply_pre_response_fault(request, fault)
+                raise
+            try:
+                raw = await self._read_body(request, kind)
+            except Exception:  # too slow, too large or cut off: nothing of the body is kept
+                self._remember(request, None, 0, arrived, body_read=False)
+                raise
+            body, is_json = _decode(raw)
+            self._remember(request, body, len(raw), arrived)
             if fault is not None:
                 await _apply_pre_response_fault(request, fault)
-            self._authenticate(request)
-            self._check_api_version(request, kind)
             if request.method == "POST" and not (is_json and isinstance(body, dict)):
                 raise ApiError(400, "BadRequest", "The request body must be a JSON object (ChatCompletionsOptions).")
             return await handler(Call(request, kind, body, fault))
 
         return handle
+
+    def _remember(self, request: web.Request, body: Any, size: int, arrived: float, *, body_read: bool = True) -> None:
+        if self._record:
+            self.script.record(
+                RecordedRequest(
+                    request.method,
+                    request.path,
+                    dict(request.query),
+                    dict(request.headers),
+                    body,
+                    size,
+                    received_at=arrived,
+                    body_read=body_read,
+                )
+            )
+
+    async def _read_body(self, request: web.Request, kind: EndpointKind) -> bytes:
+        """The whole body, or a 408 (and a closed connection) if it takes longer than ``body_read_timeout``.
+
+        The bound is on the whole body, not on each read: a client that sends a byte a second would otherwise hold
+        its connection for as long as its announced ``Content-Length`` lasts.
+        """
+        try:
+            async with asyncio.timeout(self.body_read_timeout):
+                return await request.read()
+        except TimeoutError:
+            expected = request.content_length
+            of = f" of {expected:,}" if expected is not None else ""
+            message = (
+                f"The request body did not arrive within {self.body_read_timeout:g} seconds (the emulator's "
+                f"body_read_timeout): {request.content.total_bytes:,}{of} bytes came. Send the body with the headers, "
+                "or start the emulator with a longer body_read_timeout."
+            )
+            if ROUTES[kind].protocol is Protocol.OPENAI:
+                raise OpenAIApiError(message, code="request_timeout", status=408, hang_up=True) from None
+            raise ApiError(408, "RequestTimeout", message, hang_up=True) from None
 
     def _authenticate(self, request: web.Request) -> None:
         if self._api_key is None:
@@ -276,7 +370,7 @@ class EmulatorApp:
         except speaking.RefusedSpeechError as error:
             raise _refusal(protocol, error.message, error.param, error.code) from None
         try:
-            summary = responder.summarize(options, body, served.profile)
+            summary = await self._summarize(call.request, options, body, served.profile)
         except RefusedMediaError as error:
             raise ApiError(400, "BadRequest", str(error), target=error.target) from None
         summary.audio_tokens += referenced_audio_tokens  # the earlier answers' audio is heard again
@@ -306,6 +400,15 @@ class EmulatorApp:
         if fault is not None and fault.malformed_json:
             payload = payload[: len(payload) // 2]
         return web.Response(body=payload.encode(), content_type="application/json")
+
+    async def _summarize(
+        self, request: web.Request, options: wire.ChatCompletionsOptions, body: dict[str, Any], profile: ModelProfile
+    ) -> responder.RequestSummary:
+        if not responder.decodes_media(options):
+            return responder.summarize(options, body, profile)
+        # Decoding a large image takes seconds of CPU; on the event loop it would stall every other client meanwhile.
+        pool = request.app[_MEDIA_POOL]
+        return await asyncio.get_running_loop().run_in_executor(pool, responder.summarize, options, body, profile)
 
     def _parse(self, body: dict[str, Any], kind: EndpointKind) -> wire.ChatCompletionsOptions:
         protocol = ROUTES[kind].protocol
@@ -407,6 +510,21 @@ def _decode(raw: bytes) -> tuple[Any, bool]:
         return json.loads(raw), True
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None, False
+
+
+async def _answer_and_hang_up(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Send ``response``, then close the connection at once: aiohttp would otherwise go on reading the rest of the
+    body (its lingering close) for a client that has already shown it sends slowly."""
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # the transport sends what is buffered before it closes
+    return response
+
+
+async def _shut_down_media_pool(app: web.Application) -> None:
+    # A decode in progress finishes in its thread; its answer has nowhere to go.
+    app[_MEDIA_POOL].shutdown(wait=False, cancel_futures=True)
 
 
 async def _apply_pre_response_fault(request: web.Request, fault: Fault) -> None:

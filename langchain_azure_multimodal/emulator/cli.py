@@ -9,7 +9,18 @@ import signal
 import sys
 
 from ..profiles import PROFILES
+from .app import DEFAULT_BODY_READ_TIMEOUT
 from .server import DEFAULT_MODEL, AsyncEmulator
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="environment variable holding the key clients must send; unset = accept any key",
     )
+    parser.add_argument(
+        "--body-read-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_BODY_READ_TIMEOUT,
+        metavar="SECONDS",
+        help="answer 408 and close the connection when a request body takes longer to arrive (default: %(default)g)",
+    )
     return parser
 
 
@@ -47,7 +65,13 @@ async def _serve(args: argparse.Namespace) -> None:
     api_key = os.environ.get(args.api_key_env) or None
     # Nothing outside this process can read recorded requests, so recording would only grow memory.
     emulator = AsyncEmulator(
-        args.model, api_key=api_key, models=args.also_serve, host=args.host, port=args.port, record=False
+        args.model,
+        api_key=api_key,
+        models=args.also_serve,
+        host=args.host,
+        port=args.port,
+        record=False,
+        body_read_timeout=args.body_read_timeout,
     )
     await emulator.start()
     print(f"Azure AI Model Inference emulator serving {emulator.model} at {emulator.endpoint}", flush=True)

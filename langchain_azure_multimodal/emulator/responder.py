@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._urls import is_http_url
 from ..profiles import ModelProfile, prompt_text_tokens, text_tokens
 from . import agent, annotate, wire
 from .media import AudioFacts, ImageFacts, RefusedMediaError, inspect_audio, inspect_image
@@ -57,7 +58,8 @@ class RequestSummary:
 def summarize(options: wire.ChatCompletionsOptions, body: dict[str, Any], profile: ModelProfile) -> RequestSummary:
     """Inspect every message against ``profile``; raises :class:`RefusedMediaError` for what the service refuses.
 
-    ``body`` is the request as sent: its text is counted by the same rule the client's estimates use.
+    ``body`` is the request as sent: its text is counted by the same rule the client's estimates use. It reads
+    nothing but its arguments, so the emulator may run it in a worker thread (:func:`decodes_media`).
     """
     summary = RequestSummary()
     for index, message in enumerate(options.messages):
@@ -67,6 +69,23 @@ def summarize(options: wire.ChatCompletionsOptions, body: dict[str, Any], profil
             summary.last_user_text = _summarize_user(f"messages[{index}]", message, profile, summary)
     summary.text_tokens = prompt_text_tokens(body["messages"])
     return summary
+
+
+def decodes_media(options: wire.ChatCompletionsOptions) -> bool:
+    """Whether :func:`summarize` would decode anything: an image or audio clip sent inline (URLs are not fetched).
+
+    Only such requests are worth a worker thread; the rest are summarized at once, never queued behind a decode.
+    """
+    return any(
+        isinstance(message, wire.UserMessage)
+        and not isinstance(message.content, str)
+        and any(
+            isinstance(item, wire.InputAudioItem)
+            or (isinstance(item, wire.ImageItem) and not is_http_url(item.image_url.url))
+            for item in message.content
+        )
+        for message in options.messages
+    )
 
 
 def _summarize_user(where: str, message: wire.UserMessage, profile: ModelProfile, summary: RequestSummary) -> str:

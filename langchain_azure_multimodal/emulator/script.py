@@ -23,7 +23,9 @@ from ..endpoints import SECRET_HEADERS
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the emulator received it; ``received_at`` is ``time.monotonic()`` when it arrived."""
+    """One request as the emulator received it; ``received_at`` is ``time.monotonic()`` when it arrived.
+    ``body_read`` is ``False`` for a request answered before its body was read (a wrong key, a missing api-version)
+    or whose body never arrived whole (too slow, too large): its ``body`` is then ``None``."""
 
     method: str
     path: str
@@ -32,6 +34,7 @@ class RecordedRequest:
     body: Any
     body_bytes: int
     received_at: float = field(default_factory=time.monotonic)
+    body_read: bool = True
 
     def header(self, name: str) -> str | None:
         """A header's value, case-insensitively."""

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..endpoints import ROUTES, EndpointKind
 from ..profiles import ModelProfile, resolve_profile
-from .app import DEFAULT_MAX_BODY_BYTES, EmulatorApp, ServedModel
+from .app import DEFAULT_BODY_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MEDIA_WORKERS, EmulatorApp, ServedModel
 from .script import DEFAULT_MAX_RECORDED, DEFAULT_MAX_RECORDED_BYTES, Fault, RecordedRequest, Script, ScriptedResponse
 from .speaking import DEFAULT_AUDIO_TTL_SECONDS
 
@@ -37,10 +37,18 @@ class _EmulatorBase:
         max_recorded_bytes: int = DEFAULT_MAX_RECORDED_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         audio_ttl_seconds: float = DEFAULT_AUDIO_TTL_SECONDS,
+        body_read_timeout: float = DEFAULT_BODY_READ_TIMEOUT,
+        media_workers: int = DEFAULT_MEDIA_WORKERS,
     ) -> None:
         """``max_recorded``/``max_recorded_bytes``: how many requests ``requests`` keeps, and how many body bytes
         between them (the oldest are forgotten first). ``audio_ttl_seconds``: how long the audio of a spoken answer
-        may be referred to by its id (its ``expires_at``); 0 makes every id expire at once, for tests of expiry."""
+        may be referred to by its id (its ``expires_at``); 0 makes every id expire at once, for tests of expiry.
+        ``body_read_timeout``: seconds a request's whole body may take to arrive after its headers; a slower one is
+        answered 408 and its connection closed (30 by default). ``media_workers``: how many requests may have their
+        images and audio decoded at once, in worker threads beside the event loop (2 by default).
+
+        A request refused for its key or api-version is answered before its body is read, and recorded in
+        ``requests`` with ``body=None`` and ``body_bytes=0``, as is one whose body was too large or too slow."""
         names = [model, *(m for m in models if m.lower() != model.lower())]
         served = [ServedModel(name, resolve_profile(name)) for name in names]
         if profile is not None:
@@ -53,6 +61,8 @@ class _EmulatorBase:
             record=record,
             max_body_bytes=max_body_bytes,
             audio_ttl_seconds=audio_ttl_seconds,
+            body_read_timeout=body_read_timeout,
+            media_workers=media_workers,
         )
         self.host = host
         self._requested_port = port
@@ -109,7 +119,11 @@ class _EmulatorBase:
 
     async def _start_site(self) -> None:
         runner = web.AppRunner(
-            self.app.build(), access_log=None, handle_signals=False, max_field_size=MAX_HEADER_FIELD_BYTES
+            self.app.build(),
+            access_log=None,
+            handle_signals=False,
+            max_field_size=MAX_HEADER_FIELD_BYTES,
+            **self.app.server_options,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
@@ -168,6 +182,12 @@ class Emulator(_EmulatorBase):
             started.set_result(None)
             self._loop.run_forever()
             self._loop.run_until_complete(self._stop_site())
+            # A connection still busy (a client that stopped mid-body) has its task cancelled by the cleanup; let it
+            # end before the loop closes, as asyncio.run does, rather than leave it "destroyed but pending".
+            pending = asyncio.all_tasks(self._loop)
+            for task in pending:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             self._loop.close()
 
         self._thread = threading.Thread(target=run, name=f"azure-emulator-{self.model}", daemon=True)
