@@ -7,7 +7,9 @@ The rules:
 * PCM WAV and MP3 are sent untouched. Everything else PyAV decodes (M4A/AAC voice memos, Ogg/Opus WhatsApp notes,
   WebM browser recordings, FLAC...) is transcoded to MP3 with libmp3lame.
 * ``split_audio_bytes`` cuts a long recording into parts, each within ``max_seconds`` and ``max_bytes``, lazily:
-  WAV into exact WAV sample slices, anything else into MP3 parts encoded as the decoder goes.
+  WAV into exact WAV sample slices, anything else into MP3 parts encoded as the decoder goes. ``split_audio_file``
+  does the same from a seekable file, which it reads as it goes: one part is in memory at a time, whatever the
+  file's size.
 * Without PyAV (the ``media`` extra) PCM WAV still works through the standard library's ``wave`` module; anything
   that needs PyAV raises :class:`MediaExtraRequiredError`.
 
@@ -34,10 +36,10 @@ import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
-from .profiles import MEBIBYTE, AudioFormat, audio_mime_type
+from .profiles import MAX_AUDIO_BYTES, MEBIBYTE, AudioFormat, audio_mime_type
 
 if TYPE_CHECKING:
     import av
@@ -66,6 +68,8 @@ def _load_av() -> ModuleType | None:
 
 
 WireFormat = AudioFormat
+#: What the decoders read: bytes, or a seekable binary file read from its start (``split_audio_file``).
+_Clip: TypeAlias = "bytes | BinaryIO"
 #: PyAV container names: what people call them, and the canonical MIME type (the wire formats' from profiles).
 _CONTAINERS: dict[str, tuple[str, str]] = {
     "wav": ("WAV", audio_mime_type("wav")),
@@ -87,6 +91,12 @@ _MP3_BITRATES = {"mono": 64_000, "stereo": 128_000}
 #: Counting samples means decoding everything: only when the container states no duration and the clip is small.
 _DECODE_FOR_DURATION_MAX = 8 * MEBIBYTE
 _WAV_HEADER_BYTES = 44  # what the standard library's wave writer puts before the samples
+#: A part's size when the caller sets only ``max_seconds``: the service's cap on one clip, so that every part can be
+#: sent, and so that one part (not the recording, and not a header's claim of 4 GB a second) is what memory holds.
+_DEFAULT_PART_BYTES = MAX_AUDIO_BYTES
+#: Past these a WAV header is corrupt, not a recording: 768 kHz is the fastest converters sample at, 256 channels
+#: more than any microphone array writes to one file.
+_MAX_WAV_RATE, _MAX_WAV_CHANNELS = 768_000, 256
 _FORMATS_HINT = "send a recording as WAV, MP3, M4A, Ogg, WebM or FLAC"
 _REEXPORT_HINT = "check that the file is complete, or re-export the recording"
 
@@ -148,9 +158,13 @@ def inspect_audio(data: bytes, *, name: str | None = None) -> AudioInfo:
     """  # noqa: E501 - the doctest output is one line
     if not data:
         raise MediaDecodeError("the audio data is empty", where=name, fix=f"{_FORMATS_HINT}, with at least one sample")
+    return _inspect(data, len(data), name)
+
+
+def _inspect(clip: _Clip, size: int, name: str | None) -> AudioInfo:
     if _load_av() is None:
-        return _inspect_wav(data, name)
-    with _open(data, name) as container:
+        return _inspect_wav(clip, name)
+    with _open(clip, name) as container:
         stream = _audio_stream(container, name)
         fmt, codec = container.format.name, _codec(stream)  # "mp3", not the decoder's name "mp3float"
         wire: WireFormat | None = None
@@ -163,7 +177,7 @@ def inspect_audio(data: bytes, *, name: str | None = None) -> AudioInfo:
             duration = container.duration / av.time_base
         elif stream.duration and stream.time_base:
             duration = float(stream.duration * stream.time_base)
-        count_all = duration is None and len(data) <= _DECODE_FOR_DURATION_MAX
+        count_all = duration is None and size <= _DECODE_FOR_DURATION_MAX
         samples = 0
         try:  # decode at least one frame: probing alone does not prove the audio decodes
             for frame in container.decode(stream):
@@ -172,7 +186,7 @@ def inspect_audio(data: bytes, *, name: str | None = None) -> AudioInfo:
                     break
         except av.FFmpegError as error:
             raise _undecodable(container, stream, "does not decode", error, name) from None
-        if not samples:
+        if not samples or not stream.sample_rate:
             raise MediaDecodeError("the audio holds no samples that decode", where=name, fix=_REEXPORT_HINT)
         duration = samples / stream.sample_rate if count_all else duration
         return AudioInfo(fmt, codec, _describe(fmt)[1], wire, duration, stream.sample_rate or None, stream.channels)
@@ -236,8 +250,9 @@ def split_audio_bytes(
 
     The parts cover the whole clip without gaps or overlap. Integer PCM WAV (what the standard library's ``wave``
     reads) gives exact WAV slices, without PyAV; anything else gives MP3 parts, encoded while decoding, so the
-    first part comes before the rest is decoded and a long recording is never held decoded in memory. Arguments
-    are checked at once, the audio lazily. A limit under one second of audio raises :class:`MediaValidationError`.
+    first part comes before the rest is decoded and a long recording is never held decoded in memory. Without
+    ``max_bytes``, parts stay within the service's 20 MiB per clip (``profiles.MAX_AUDIO_BYTES``). Arguments are
+    checked at once, the audio lazily. A limit under one second of audio raises :class:`MediaValidationError`.
 
     Example:
         >>> import io, wave
@@ -252,57 +267,102 @@ def split_audio_bytes(
         ...
         ValueError: split_audio_bytes needs max_seconds or max_bytes (or both), e.g. max_seconds=600
     """
+    _check_limits("split_audio_bytes", max_seconds, max_bytes)
+    if not data:
+        inspect_audio(data, name=name)  # raises the empty-data error now rather than at the first part
+    return _split(data, len(data), max_seconds, max_bytes, name)
+
+
+def split_audio_file(
+    file: BinaryIO,
+    *,
+    max_seconds: float | None = None,
+    max_bytes: int | None = None,
+    name: str | None = None,
+    size: int | None = None,
+) -> Iterator[AudioSegment]:
+    """:func:`split_audio_bytes` for a seekable binary file, read from its start as the parts are made: only the
+    part being made is in memory (at most ``max_bytes``, by default 20 MiB), however long the recording is.
+
+    ``size`` is the file's size if known (it only decides whether counting samples for a clip that states no
+    duration is cheap); the file must stay open until the parts are made.
+
+    Example:
+        >>> import io, wave
+        >>> buffer = io.BytesIO()
+        >>> with wave.open(buffer, "wb") as clip:  # 25 seconds of 8 kHz silence
+        ...     clip.setnchannels(1); clip.setsampwidth(2); clip.setframerate(8000)
+        ...     clip.writeframes(bytes(2 * 8000 * 25))
+        >>> [(p.start_s, p.end_s) for p in split_audio_file(buffer, max_seconds=10)]
+        [(0.0, 10.0), (10.0, 20.0), (20.0, 25.0)]
+    """
+    _check_limits("split_audio_file", max_seconds, max_bytes)
+    return _split(file, _DECODE_FOR_DURATION_MAX + 1 if size is None else size, max_seconds, max_bytes, name)
+
+
+def _check_limits(function: str, max_seconds: float | None, max_bytes: int | None) -> None:
     if max_seconds is None and max_bytes is None:
-        raise ValueError("split_audio_bytes needs max_seconds or max_bytes (or both), e.g. max_seconds=600")
+        raise ValueError(f"{function} needs max_seconds or max_bytes (or both), e.g. max_seconds=600")
     if max_seconds is not None and not (max_seconds > 0 and math.isfinite(max_seconds)):
         raise ValueError(f"max_seconds must be a positive number of seconds, not {max_seconds!r}")
     if max_bytes is not None and not (isinstance(max_bytes, int) and max_bytes > 0):
         raise ValueError(f"max_bytes must be a positive whole number of bytes, not {max_bytes!r}")
-    if not data:
-        inspect_audio(data, name=name)  # raises the empty-data error now rather than at the first part
-    return _split(data, max_seconds, max_bytes, name)
 
 
-def _split(data: bytes, max_seconds: float | None, max_bytes: int | None, name: str | None) -> Iterator[AudioSegment]:
+def _split(
+    clip: _Clip, size: int, max_seconds: float | None, max_bytes: int | None, name: str | None
+) -> Iterator[AudioSegment]:
+    max_bytes = _DEFAULT_PART_BYTES if max_bytes is None else max_bytes
     try:
-        clip = wave.open(io.BytesIO(data))  # noqa: SIM115 - the with below closes it; try cannot wrap the yields
+        wav = wave.open(_rewound(clip))  # noqa: SIM115 - the with below closes it; try cannot wrap the yields
     except (wave.Error, EOFError):  # not PCM WAV: the MP3 route, or the errors inspect_audio gives
-        clip = None
-    if clip is not None:
-        with clip:
-            yield from _split_wav(clip, max_seconds, max_bytes, name)
+        wav = None
+    if wav is not None:
+        with wav:
+            yield from _split_wav(wav, max_seconds, max_bytes, name)
         return
-    rate, layout = _mp3_target(inspect_audio(data, name=name))
+    rate, layout = _mp3_target(_inspect(clip, size, name))
     limits = [] if max_seconds is None else [_frames_for(max_seconds, rate)]
-    if max_bytes is not None:
-        limits.append(_frames_for(_mp3_seconds_within(max_bytes, rate, layout, name), rate))
+    limits.append(_frames_for(_mp3_seconds_within(max_bytes, rate, layout, name), rate))
     index = 0
-    for part, start, end in _encode_parts(data, name, rate, layout, min(limits)):
+    for part, start, end in _encode_parts(clip, name, rate, layout, min(limits)):
         for piece, piece_start, piece_end in _fit(part, start, end, max_bytes, name):
             yield AudioSegment(index, piece, "mp3", _describe("mp3")[1], piece_start, piece_end)
             index += 1
 
 
+def _rewound(clip: _Clip) -> BinaryIO:
+    """A file at the clip's start: each reader (wave, the probe, the decoder) reads the clip from the beginning."""
+    if isinstance(clip, bytes):
+        return io.BytesIO(clip)
+    clip.seek(0)
+    return clip
+
+
 def _split_wav(
-    clip: wave.Wave_read, max_seconds: float | None, max_bytes: int | None, name: str | None
+    clip: wave.Wave_read, max_seconds: float | None, max_bytes: int, name: str | None
 ) -> Iterator[AudioSegment]:
     params = clip.getparams()
     rate, block = params.framerate, params.nchannels * params.sampwidth
-    if rate <= 0 or block <= 0:  # a header the wave module reads but no player can: a typed error, not wave.Error
+    # A header the wave module reads but no player can (FFmpeg refuses both too): a typed error, not wave.Error, and
+    # not a part size computed from 4 GHz.
+    if not (0 < rate <= _MAX_WAV_RATE and 0 < params.nchannels <= _MAX_WAV_CHANNELS and block > 0):
         problem = f"the WAV header says {rate} Hz, {params.nchannels} channel(s) of {params.sampwidth} byte(s)"
         raise MediaDecodeError(problem, where=name, fix=_REEXPORT_HINT)
     limits = [] if max_seconds is None else [_frames_for(max_seconds, rate)]
-    if max_bytes is not None:
-        if (max_bytes - _WAV_HEADER_BYTES) // block < rate:
-            raise _second_too_big(max_bytes, f"this {rate:,} Hz WAV", rate * block, name)
-        limits.append((max_bytes - _WAV_HEADER_BYTES) // block)
+    if (max_bytes - _WAV_HEADER_BYTES) // block < rate:
+        raise _second_too_big(max_bytes, f"this {rate:,} Hz WAV", rate * block, name)
+    limits.append((max_bytes - _WAV_HEADER_BYTES) // block)
     start = index = 0
+    # Each read is one part, and only what the file holds: a header claiming 2**31 frames over 1 KB of data reads
+    # 1 KB (the wave module reads the data chunk with a plain read, which stops at the end of the file).
     while samples := clip.readframes(min(limits)):
         count = len(samples) // block
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as part:
             part.setparams(params)
-            part.writeframes(samples[: count * block])
+            part.writeframes(memoryview(samples)[: count * block])
+        del samples  # the part's copy is all the next read needs room beside
         yield AudioSegment(index, buffer.getvalue(), "wav", _describe("wav")[1], start / rate, (start + count) / rate)
         start, index = start + count, index + 1
     if index == 0:
@@ -321,12 +381,12 @@ def _mp3_seconds_within(max_bytes: int, rate: int, layout: str, name: str | None
 
 
 def _encode_parts(
-    data: bytes, name: str | None, rate: int, layout: str, per_part: int
+    clip: _Clip, name: str | None, rate: int, layout: str, per_part: int
 ) -> Iterator[tuple[bytes, float, float]]:
     """MP3 parts of ``per_part`` samples; a FIFO cuts the decoder's frames exactly at the part boundaries."""
     fifo = av.AudioFifo()
     writer, written, start = _Mp3Writer(rate, layout), 0, 0
-    for frame in _pcm_frames(data, name, rate, layout):
+    for frame in _pcm_frames(clip, name, rate, layout):
         fifo.write(frame)
         while piece := fifo.read(min(fifo.samples, per_part - written)):
             writer.write(piece)
@@ -376,9 +436,9 @@ class _Mp3Writer:
         return self._buffer.getvalue()
 
 
-def _pcm_frames(data: bytes, name: str | None, rate: int, layout: str) -> Iterator[AudioFrame]:
-    """Decode ``data`` once, yielding float planar frames at ``rate`` and ``layout`` as the decoder produces them."""
-    with _open(data, name) as container:
+def _pcm_frames(clip: _Clip, name: str | None, rate: int, layout: str) -> Iterator[AudioFrame]:
+    """Decode ``clip`` once, yielding float planar frames at ``rate`` and ``layout`` as the decoder produces them."""
+    with _open(clip, name) as container:
         stream = _audio_stream(container, name)
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
         decoded = 0
@@ -393,12 +453,17 @@ def _pcm_frames(data: bytes, name: str | None, rate: int, layout: str) -> Iterat
             raise _undecodable(container, stream, at, error, name) from None
 
 
-def _open(data: bytes, name: str | None) -> InputContainer:
+def _open(clip: _Clip, name: str | None) -> InputContainer:
     try:
-        return av.open(io.BytesIO(data), "r")
+        return av.open(_rewound(clip), "r")
     except av.FFmpegError:
+        if isinstance(clip, bytes):
+            size, head = f"{len(clip):,} bytes", clip[:16]
+        else:
+            head = _rewound(clip).read(16)
+            size = f"{clip.seek(0, io.SEEK_END):,} bytes of the file"
         raise MediaDecodeError(
-            f"PyAV recognises no audio or video format in these {len(data):,} bytes (they start with {data[:16]!r})",
+            f"PyAV recognises no audio or video format in these {size} (they start with {head!r})",
             where=name,
             fix=_FORMATS_HINT,
         ) from None
@@ -428,10 +493,10 @@ def _codec(stream: Stream) -> str:
     return stream.codec_context.codec.canonical_name if stream.codec_context is not None else "unknown codec"
 
 
-def _inspect_wav(data: bytes, name: str | None) -> AudioInfo:
+def _inspect_wav(source: _Clip, name: str | None) -> AudioInfo:
     """Without PyAV: PCM WAV through the standard library, whose parser knows nothing else."""
     try:
-        with wave.open(io.BytesIO(data)) as clip:
+        with wave.open(_rewound(source)) as clip:
             rate, channels, width = clip.getframerate(), clip.getnchannels(), clip.getsampwidth()
             frames = 0
             while chunk := clip.readframes(1 << 16):  # count what is there: a truncated file's header overstates it

@@ -5,7 +5,9 @@ more than :func:`target_size` pixels. Users hand us phone photos, screenshots, H
 animations, so :func:`normalize_image`, before anything is sent:
 
 * identifies the real type from the bytes with Pillow (never from a file name) and decodes it fully, so truncated
-  or corrupt data fails here with :class:`MediaDecodeError` rather than at the service;
+  or corrupt data fails here with :class:`MediaDecodeError` rather than at the service; never more than
+  ``profiles.MAX_DECODED_PIXELS`` pixels, whatever the header claims (:mod:`._pixel_budget`: a JPEG is decoded at
+  reduced scale, anything else over it is a :class:`MediaValidationError` before a pixel is decoded);
 * applies the EXIF orientation (pixels are turned, the tag goes), takes the first frame of an animation or a
   multi-page file, and turns CMYK and 16-bit pixels into 8-bit RGB or grey;
 * downscales to :func:`target_size` with LANCZOS (never up): the same image tokens for far fewer bytes;
@@ -48,9 +50,10 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import IO, TYPE_CHECKING, Any
 
+from ._pixel_budget import check_pixels, draft_size, pixels, quiet
 from ._urls import Base64Reader, decode_base64
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaValidationError
-from .profiles import MEBIBYTE, PILLOW_IMAGE_FORMATS, ModelProfile, TileTokenRule
+from .profiles import MAX_DECODED_PIXELS, MEBIBYTE, PILLOW_IMAGE_FORMATS, ModelProfile, TileTokenRule
 
 if TYPE_CHECKING:
     from PIL.Image import Exif
@@ -227,6 +230,7 @@ def check_image(data: bytes, *, name: str | None = None) -> ImageInfo:
         info = _describe(image, exif, _metadata(image, exif))
         if image.format in ("JPEG", "MPO"):
             image.draft(None, (1, 1))
+        check_pixels(image, info.format, name)
         _decode(image, info.format, name)
         kinds = tuple(_metadata(image, _exif(image)))  # a PNG may keep metadata after its pixels
         mode = image.mode
@@ -332,8 +336,10 @@ def normalize_image(
         width, height = target_size(info.width, info.height, detail, profile.image_tokens)
         stored = (height, width) if info.orientation in (5, 6, 7, 8) else (width, height)
         resize = (width, height) != (info.width, info.height)
-        if resize and image.format in ("JPEG", "MPO"):
-            image.draft(None, stored)  # let libjpeg decode at 1/2, 1/4 or 1/8 scale, never below the target
+        if image.format in ("JPEG", "MPO") and (resize or pixels(image.size) > MAX_DECODED_PIXELS):
+            # libjpeg decodes at 1/2, 1/4 or 1/8 scale: never below the target, and never over the pixel budget
+            image.draft(None, draft_size(image.size, stored if resize else None))
+        check_pixels(image, info.format, name)
         _decode(image, info.format, name)
         exif = _exif(image)  # again: a PNG may keep its metadata after the pixels
         kinds = _metadata(image, exif)
@@ -418,7 +424,8 @@ def _open_file(file: IO[bytes], head: bytes, name: str | None) -> ImageFile:
 
     formats = [f for f in _FORMATS if f in Image.OPEN]
     try:
-        return Image.open(file, formats=formats)
+        with quiet():
+            return Image.open(file, formats=formats)
     except Image.DecompressionBombError as error:
         pixels = Image.MAX_IMAGE_PIXELS
         raise MediaValidationError(
@@ -502,7 +509,8 @@ def _describe(image: ImageFile, exif: Exif, kinds: list[str]) -> ImageInfo:
     orientation = exif.get(_ORIENTATION, 1)
     orientation = orientation if orientation in _TURNS else 1
     width, height = image.size if orientation < 5 else image.size[::-1]
-    frames = int(getattr(image, "n_frames", 1))
+    with quiet():  # a GIF re-reads its first frame after counting, and Pillow checks that frame's size again
+        frames = int(getattr(image, "n_frames", 1))
     return ImageInfo(fmt, mime, width, height, frames, bool(kinds), orientation)
 
 

@@ -124,8 +124,9 @@ class ChatAzureMultimodal(BaseChatModel):
     max_retries: int = 2
     """Retries on 408, 429, 500, 502, 503, 504 and connection errors, with backoff honouring Retry-After."""
     timeout: float | None = None
-    """Seconds each try may wait to connect and between two reads. ``None``: 10 s to connect and 600 s between
-    reads (a call that is not streamed gets no byte until the whole answer is ready)."""
+    """Seconds each try may wait to connect and between two reads; an answer not streamed must also arrive whole
+    within it, and a stream bring a real event within it (keep-alive comments do not count). ``None``: 10 s to
+    connect and 600 s for the rest (a call that is not streamed gets no byte until the whole answer is ready)."""
     max_answer_bytes: int = Field(default=DEFAULT_MAX_ANSWER_BYTES, gt=0)
     """The most bytes one answer may have (a body, or a whole stream); past it, ``AnswerLimitError``."""
     deadline: float | None = Field(default=None, gt=0)

@@ -28,6 +28,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
 
@@ -45,6 +46,10 @@ Kind = Literal["image", "audio"]
 
 #: Guards against reading absurd files, not the service's limit (20 MB, checked after normalisation at send time).
 _MAX_PART_BYTES = 512 * MEBIBYTE
+#: The largest audio source audio_part reads whole: normalising re-encodes it under the service's 20 MiB per clip
+#: (a 12-minute CD-quality WAV is about 128 MiB), and it stays well within the 200 MB a call may grow memory by. A
+#: larger recording is what split_audio is for, which reads a file a part at a time.
+_MAX_CLIP_SOURCE_BYTES = 128 * MEBIBYTE
 #: A long recording is what split_audio is for: 4 GiB is hours of studio WAV.
 _MAX_SPLIT_BYTES = 4096 * MEBIBYTE
 _ACCEPTED = "a path, bytes, a binary file object, an http(s) or data: URL, or a PIL image"
@@ -114,7 +119,7 @@ def audio_part(source: Source, *, name: str | None = None) -> dict[str, Any]:
         {'filename': 'memo.mp3', 'size_bytes': 64044, 'duration_s': 2.0, 'sample_rate': 16000, 'channels': 1,
          'codec': 'pcm_s16le', 'inspected': True}
     """
-    loaded = _load(source, name, "audio", _MAX_PART_BYTES)
+    loaded = _load(source, name, "audio", min(_MAX_PART_BYTES, _MAX_CLIP_SOURCE_BYTES))
     if loaded.url is not None:
         return _block("audio", loaded, None, {"filename": loaded.filename})
     extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
@@ -131,10 +136,12 @@ def split_audio(
 ) -> Iterator[dict[str, Any]]:
     """Audio blocks for consecutive parts of ``source``, each within ``max_seconds`` and ``max_bytes``.
 
-    PCM WAV is cut into exact WAV slices; anything else becomes MP3 parts, encoded as the decoder goes. The source
-    is read and the limits are checked at call time; the parts are made one at a time, as they are iterated. Each
-    part's ``extras`` has ``index``, ``start_s`` and ``end_s`` in the original, its own ``size_bytes`` and
-    ``duration_s``, and the source's ``filename``.
+    PCM WAV is cut into exact WAV slices; anything else becomes MP3 parts, encoded as the decoder goes. The limits
+    are checked and the source is opened (bytes, file objects and data URLs are read) at call time; the parts are
+    made one at a time, as they are iterated. A path is read as the parts are made, so only one part is in memory
+    at a time, however large the file; without ``max_bytes``, a part is at most 20 MiB (the service's limit on a
+    clip). Each part's ``extras`` has ``index``, ``start_s`` and ``end_s`` in the original, its own
+    ``size_bytes`` and ``duration_s``, and the source's ``filename``.
 
     Example:
         >>> import io, wave
@@ -146,12 +153,50 @@ def split_audio(
         >>> [(p["mime_type"], p["extras"]["start_s"], p["extras"]["end_s"]) for p in parts]
         [('audio/wav', 0.0, 30.0), ('audio/wav', 30.0, 60.0), ('audio/wav', 60.0, 65.0)]
     """
+    path = _local_path(source, name)
+    if path is not None:
+        return _FileParts(path, name, max_seconds, max_bytes)
     loaded = _load(source, name, "audio", _MAX_SPLIT_BYTES)
     if loaded.url is not None:
         what = "split_audio needs the audio's bytes; a URL is never fetched"
         raise MediaSourceError(what, where=loaded.where, fix="download it first, then pass the file or its bytes")
     segments = _audio.split_audio_bytes(loaded.data, max_seconds=max_seconds, max_bytes=max_bytes, name=loaded.where)
     return _split_blocks(segments, loaded)
+
+
+class _FileParts(Iterator[dict[str, Any]]):
+    """split_audio's blocks for a path: the file is opened and checked now, read as the parts are made, and closed
+    when they are all made, when iteration stops with an error, or when the iterator is dropped unfinished."""
+
+    def __init__(self, path: str, name: str | None, max_seconds: float | None, max_bytes: int | None) -> None:
+        self._file: BinaryIO | None = None
+        file, size = _open_capped(path, "audio", _MAX_SPLIT_BYTES)  # a source error comes before a limit's
+        self._file = file
+        try:
+            _audio._check_limits("split_audio", max_seconds, max_bytes)
+            segments = _audio.split_audio_file(file, max_seconds=max_seconds, max_bytes=max_bytes, name=path, size=size)
+        except BaseException:
+            self.close()
+            raise
+        self._blocks = _split_blocks(segments, _Loaded(where=path, filename=name or os.path.basename(path)))
+
+    def __next__(self) -> dict[str, Any]:
+        try:
+            return next(self._blocks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            blocks = getattr(self, "_blocks", None)  # None when __init__ failed after opening
+            if blocks is not None:
+                blocks.close()
+            file.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _split_blocks(segments: Iterator[_audio.AudioSegment], loaded: _Loaded) -> Iterator[dict[str, Any]]:
@@ -193,19 +238,13 @@ def _load(source: Source, name: str | None, kind: Kind, limit: int) -> _Loaded:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = source.tobytes() if isinstance(source, memoryview) else bytes(source)
         return _checked(_Loaded(data, where=name, filename=name), "the data", kind, limit)
+    path = _local_path(source, name)
+    if path is not None:
+        return _read_path(path, name, kind, limit)
     if isinstance(source, str) and is_http_url(source):
         return _Loaded(url=source, where=name or source, filename=name)
     if isinstance(source, str) and is_data_url(source):
         return _data_url(source, name, kind, limit)
-    if isinstance(source, str) and (scheme := _SCHEME.match(source)):
-        scheme_name = scheme.group(1).lower()
-        if scheme_name == "file":
-            raise MediaSourceError("file: URLs are not read", where=name or source, fix="pass the path itself")
-        if source[scheme.end() : scheme.end() + 2] == "//":  # else a path with a colon in its name
-            fix = "download it first and pass the file or its bytes; only http(s) URLs are sent as URLs"
-            raise MediaSourceError(f"{scheme_name}: URLs are not read", where=name or source[:80], fix=fix)
-    if isinstance(source, (str, os.PathLike)):
-        return _read_path(os.fsdecode(source), name, kind, limit)
     pil = sys.modules.get("PIL.Image")  # a PIL image exists only if Pillow was imported: no import needed here
     if pil is not None and isinstance(source, pil.Image):
         if kind == "audio":
@@ -217,6 +256,24 @@ def _load(source: Source, name: str | None, kind: Kind, limit: int) -> _Loaded:
     raise MediaSourceError(what, where=name, fix=f"pass {_ACCEPTED}")
 
 
+def _local_path(source: object, name: str | None) -> str | None:
+    """The path ``source`` names, or ``None`` when it is no path (bytes, a file object, an http(s) or data URL);
+    other URL schemes are refused."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    if isinstance(source, str):
+        if is_http_url(source) or is_data_url(source):
+            return None
+        if scheme := _SCHEME.match(source):
+            scheme_name = scheme.group(1).lower()
+            if scheme_name == "file":
+                raise MediaSourceError("file: URLs are not read", where=name or source, fix="pass the path itself")
+            if source[scheme.end() : scheme.end() + 2] == "//":  # else a path with a colon in its name
+                fix = "download it first and pass the file or its bytes; only http(s) URLs are sent as URLs"
+                raise MediaSourceError(f"{scheme_name}: URLs are not read", where=name or source[:80], fix=fix)
+    return os.fsdecode(source)
+
+
 def _checked(loaded: _Loaded, what: str, kind: Kind, limit: int, *, read: bool = False) -> _Loaded:
     if not loaded.data:
         raise MediaSourceError(f"{what} is empty", where=loaded.where, fix=f"pass a file or bytes that hold the {kind}")
@@ -226,8 +283,12 @@ def _checked(loaded: _Loaded, what: str, kind: Kind, limit: int, *, read: bool =
 
 
 def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> MediaValidationError:
-    fix = "split or downscale it first" if limit == _MAX_PART_BYTES else "cut it into shorter recordings first"
     size_text = f"over {limit:,} bytes" if size is None else f"{size:,} bytes"  # a capped read knows no more
+    if kind == "audio" and limit == _MAX_CLIP_SOURCE_BYTES < _MAX_PART_BYTES:
+        what = f"the audio source is {size_text}, over the {limit:,} bytes audio_part reads as one clip"
+        fix = "cut it with split_audio(source, max_seconds=600), which reads a file one part at a time"
+        return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per clip", fix=fix)
+    fix = "split or downscale it first" if limit == _MAX_PART_BYTES else "cut it into shorter recordings first"
     what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one source"
     return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
 
@@ -274,16 +335,76 @@ def _open_regular(path: str) -> BinaryIO:
 
 
 def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
+    with _source_errors(path), _open_regular(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > limit:  # before reading: the size alone says no
+            raise _too_big(size, path, kind, limit)
+        # Asking for the size the file has (not the limit) spares a 512 MiB buffer per read. A file that grew, or a
+        # device with no size, is read on up to one byte over the limit.
+        data = file.read(size + 1)
+        if len(data) > size:
+            data += file.read(limit + 1 - len(data))
+    filename = name or os.path.basename(path)
+    return _checked(_Loaded(data, where=path, filename=filename), "the file", kind, limit, read=True)
+
+
+def _open_capped(path: str, kind: Kind, limit: int) -> tuple[BinaryIO, int]:
+    """``path`` opened to be read as it is used, and its size: refused now if it is empty or over ``limit``, and
+    refused as it is read if it grows past ``limit`` (the size a file has when it is opened is no promise)."""
+    with _source_errors(path):
+        file = _open_regular(path)
+        size = os.fstat(file.fileno()).st_size
+        if not size or size > limit:
+            file.close()
+            if not size:
+                raise MediaSourceError("the file is empty", where=path, fix=f"pass a file that holds the {kind}")
+            raise _too_big(size, path, kind, limit)
+    raw = _CappedReader(file, limit, _too_big(None, path, kind, limit))
+    return io.BufferedReader(raw), size
+
+
+class _CappedReader(io.RawIOBase):
+    """A regular file that raises ``over`` once something reads past ``limit`` bytes into it."""
+
+    def __init__(self, file: BinaryIO, limit: int, over: MediaValidationError) -> None:
+        self._file, self._limit, self._over = file, limit, over
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        room = self._limit + 1 - self._file.tell()
+        if room <= 0:
+            raise self._over
+        view = memoryview(buffer).cast("B")
+        data = self._file.read(min(len(view), room))
+        view[: len(data)] = data
+        if self._file.tell() > self._limit:
+            raise self._over
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+@contextmanager
+def _source_errors(path: str) -> Iterator[None]:
+    """The OS's errors on opening or reading ``path``, as MediaSourceErrors that say what to do."""
     try:
-        with _open_regular(path) as file:
-            size = os.fstat(file.fileno()).st_size
-            if size > limit:  # before reading: the size alone says no
-                raise _too_big(size, path, kind, limit)
-            # Asking for the size the file has (not the limit) spares a 512 MiB buffer per read. A file that grew, or a
-            # device with no size, is read on up to one byte over the limit.
-            data = file.read(size + 1)
-            if len(data) > size:
-                data += file.read(limit + 1 - len(data))
+        yield
     except FileNotFoundError:
         broken = " (a symlink to a missing file)" if os.path.islink(path) else ""
         fix = f"check the path; a relative one is resolved from {os.getcwd()}"
@@ -299,8 +420,6 @@ def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
             fix = "point the symlinks at a real file"
             raise MediaSourceError("the path is a symlink loop", where=path, fix=fix) from None
         raise MediaSourceError(f"cannot read the file ({error.strerror or error})", where=path) from None
-    filename = name or os.path.basename(path)
-    return _checked(_Loaded(data, where=path, filename=filename), "the file", kind, limit, read=True)
 
 
 def _read_file(file: Any, name: str | None, kind: Kind, limit: int) -> _Loaded:

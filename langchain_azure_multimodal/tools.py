@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -155,16 +155,17 @@ def translate_audio_tool(
     speech = {"modalities": ["text", "audio"], "audio": {"voice": voice, "format": audio_format}} if speak else {}
     folder = Path(output_dir) if output_dir is not None else None
 
-    def requests(source: str, target_language: str) -> list[list[HumanMessage]]:
+    def requests(source: str, target_language: str) -> Iterator[list[HumanMessage]]:
         text = {
             "type": "text",
             "text": TRANSLATE_PROMPT.format(language=target_language) + " Answer with the translation only.",
         }
         if is_http_url(source):
-            blocks = [_built(lambda: audio_part(source))]
+            blocks: Iterator[dict[str, Any]] = iter([_built(lambda: audio_part(source))])
         else:
-            blocks = _built(lambda: list(split_audio(source, max_seconds=segment_seconds)))
-        return [[HumanMessage(content=[text, block])] for block in blocks]
+            # Made as they are sent: a long recording's parts (20 MiB each at most) are never all in memory at once.
+            blocks = _built_each(_built(lambda: split_audio(source, max_seconds=segment_seconds)))
+        return ([HumanMessage(content=[text, block])] for block in blocks)
 
     def said(source: str, target_language: str, reply: BaseMessage, part: int) -> str:
         if folder is None:
@@ -199,6 +200,19 @@ def _built(build: Callable[[], T]) -> T:
         return build()
     except MediaError as error:
         raise ToolException(f"Error: {error}") from error
+
+
+def _built_each(made: Iterator[T]) -> Iterator[T]:
+    """``made`` one at a time; a MediaError on the way (a recording corrupt past its first part) is the
+    ToolException the agent sees."""
+    while True:
+        try:
+            item = next(made)
+        except StopIteration:
+            return
+        except MediaError as error:
+            raise ToolException(f"Error: {error}") from error
+        yield item
 
 
 def _reply(model: BaseChatModel, messages: list[HumanMessage], settings: dict[str, Any] | None = None) -> BaseMessage:

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import binascii
 import io
-import struct
 import wave
 from dataclasses import dataclass
 from types import ModuleType
 
+from .._pixel_budget import check_pixels, draft_size, quiet
 from .._urls import DataUrlError, is_data_url, is_http_url, parse_data_url
 from .._urls import decode_base64 as _strict_base64
-from ..errors import MEDIA_EXTRA_INSTALL
+from ..errors import MEDIA_EXTRA_INSTALL, MediaError
 from ..profiles import IMAGE_MIME_ALIASES, MAX_DECODED_PIXELS, PILLOW_IMAGE_FORMATS, ModelProfile
 
 Image: ModuleType | None
 av: ModuleType | None
 try:  # the media extra
-    from PIL import Image, ImageFile, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 except ImportError:  # pragma: no cover - exercised in the no-extra environment
     Image = None
 try:
@@ -32,10 +32,6 @@ except ImportError:  # pragma: no cover
     av = None
 
 NOT_INSPECTED = f"not inspected: {MEDIA_EXTRA_INSTALL}"
-#: libjpeg decodes at these scales (1/1 to 1/8), so a JPEG over the pixel budget can still be read, smaller.
-_JPEG_SCALES = (1, 2, 4, 8)
-#: What a plugin raises for data it does not recognise (``Image.open`` then tries the next plugin).
-_NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
 
 
 class RefusedMediaError(ValueError):
@@ -123,63 +119,30 @@ def inspect_image(target: str, url: str, detail: str | None, profile: ModelProfi
     if Image is None:
         return ImageFacts(detail=detail, format=declared, size_bytes=len(data), note=NOT_INSPECTED)
     try:
-        image = _open_header(data)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+        with quiet():  # the pixel budget below is stricter than Pillow's warning
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:  # past twice Pillow's own limit: refused on the header alone
+        what = f"the image is over the {MAX_DECODED_PIXELS:,} pixels decoded per image ({error})"
+        raise RefusedMediaError(target, f"{what}; downscale it before sending") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise RefusedMediaError(target, f"the image data does not decode as {declared} ({error})") from None
     with image:
         actual = PILLOW_IMAGE_FORMATS.get(image.format or "", (None, None))[0]
         if actual is None or actual not in profile.image_formats:
             raise RefusedMediaError(target, f"the image data is {image.format}, which {profile.name} does not take")
         width, height = image.size
-        _fit_pixel_budget(target, image)
+        if image.format in ("JPEG", "MPO"):  # read at a libjpeg scale within the budget, as the client reads it
+            image.draft(None, draft_size(image.size, None))
+        try:
+            check_pixels(image, image.format or declared, None)
+        except MediaError as error:  # the client's own error, as the service's 400
+            raise RefusedMediaError(target, f"{error.what}; {error.fix}") from None
         try:
             image.load()  # decoding is the only way to find truncated or corrupt data
-        except (OSError, ValueError, *_NOT_THIS_FORMAT) as error:
+        except (OSError, ValueError, SyntaxError) as error:
             raise RefusedMediaError(target, f"the image data does not decode as {declared} ({error})") from None
     note = None if actual == declared else f"declared {mime}"
     return ImageFacts(detail=detail, format=actual, width=width, height=height, size_bytes=len(data), note=note)
-
-
-def _open_header(data: bytes) -> ImageFile.ImageFile:
-    """``Image.open`` without its decompression-bomb check, which reads the header only.
-
-    That check warns (a process-wide ``warnings`` call, from a worker thread) or raises at Pillow's own limit, which
-    is over :data:`~..profiles.MAX_DECODED_PIXELS`; :func:`_fit_pixel_budget` applies the lower budget instead.
-    """
-    assert Image is not None
-    Image.init()  # registers every plugin once, as Image.open does when the common ones do not recognise the data
-    prefix = data[:16]
-    for name in Image.ID:
-        factory, accept = Image.OPEN[name]
-        recognised = accept(prefix) if accept is not None else True
-        if not recognised or isinstance(recognised, str):  # a string: the format's, but its support is missing
-            continue
-        try:
-            image: ImageFile.ImageFile = factory(io.BytesIO(data), "")
-        except _NOT_THIS_FORMAT:
-            continue
-        return image
-    raise UnidentifiedImageError("cannot identify image file")
-
-
-def _fit_pixel_budget(target: str, image: ImageFile.ImageFile) -> None:
-    """Decode at most :data:`~..profiles.MAX_DECODED_PIXELS` pixels (4 bytes each): a JPEG over it at the smallest
-    reduction of libjpeg's that fits, as the client reads it; any other image over it is refused before decoding,
-    since a 0.7 MB PNG can claim 13000x13000."""
-    width, height = image.size
-    pixels = width * height
-    if pixels <= MAX_DECODED_PIXELS:
-        return
-    if image.format in ("JPEG", "MPO"):
-        for scale in _JPEG_SCALES[1:]:
-            if -(-width // scale) * -(-height // scale) <= MAX_DECODED_PIXELS:
-                image.draft(None, (width // scale, height // scale))
-                return
-    raise RefusedMediaError(
-        target,
-        f"the image is {width:,}x{height:,} ({pixels:,} pixels), over the {MAX_DECODED_PIXELS:,} pixels the emulator "
-        "decodes in one image (a bound on memory); downscale it before sending",
-    )
 
 
 def inspect_audio(target: str, data_b64: str, declared: str, profile: ModelProfile) -> AudioFacts:

@@ -224,7 +224,7 @@ def test_an_image_over_the_pixel_budget_is_refused_before_it_is_decoded(
         reply = call(emu, body=with_items(image_item(data_url(png, "image/png"))))
     assert reply.status == 400
     message = reply.error["message"]
-    assert f"{side:,}x{side:,} ({side * side:,} pixels)" in message
+    assert str(side * side) in message.replace(",", "")  # the pixels it claims
     assert f"{MAX_DECODED_PIXELS:,}" in message and "downscale" in message
     assert reply.error["target"] == "messages[0].content[1].image_url.url"
     assert loads == []  # refused on its header alone
