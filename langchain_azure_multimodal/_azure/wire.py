@@ -239,7 +239,9 @@ class ChatWire:
             typed = self._explainer(response)(azure)
             if typed is error:
                 raise
-            raise typed from error
+            if typed is azure:  # not a network error it can name: azure-core's own, for a bare transport error
+                raise azure from error
+            raise typed from azure  # the azure-core error it replaces (itself caused by a bare transport error)
 
     def _budget(self) -> Budget:
         return Budget(self.limits, self._clients.timeouts)
