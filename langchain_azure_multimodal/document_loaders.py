@@ -72,7 +72,14 @@ from ._urls import is_http_url
 from ._walk import check_walk_options, walk_folder
 from .errors import MediaError, MediaExtraRequiredError, MediaSourceError
 from .parsers import _MediaParser
-from .profiles import ImageDetail, MediaKind, check_image_detail, media_kind_for_name, media_type_for_name
+from .profiles import (
+    MAX_SOURCE_BYTES,
+    ImageDetail,
+    MediaKind,
+    check_image_detail,
+    media_kind_for_name,
+    media_type_for_name,
+)
 
 __all__ = ["AudioLoader", "ImageLoader", "to_blob", "to_message_part"]
 
@@ -348,12 +355,12 @@ class AudioLoader(_MediaLoader):
 
 
 def _read(path: str, kind: MediaKind) -> Any:
-    """The file's bytes; the buffer is sized to the file (``read(limit)`` would reserve the 512 MiB guard)."""
+    """The file's bytes; the buffer is sized to the file (``read(limit)`` would reserve the whole limit)."""
     try:
         size = os.stat(path).st_size
     except OSError:
-        size = parts._MAX_PART_BYTES  # reading fails too, with the right error
-    return parts._read_path(path, None, kind, min(max(size, 1), parts._MAX_PART_BYTES))
+        size = MAX_SOURCE_BYTES  # reading fails too, with the right error
+    return parts._read_path(path, None, kind, min(max(size, 1), MAX_SOURCE_BYTES))
 
 
 async def _read_in_thread(task: Callable[[], Document | None]) -> Document | MediaError | None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
 from . import _audio, _images
 from ._urls import DataUrlError, is_data_url, is_http_url, parse_data_url
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
-from .profiles import MEBIBYTE, ImageDetail, check_image_detail, media_type_for_name
+from .profiles import MAX_SOURCE_BYTES, MEBIBYTE, ImageDetail, check_image_detail, media_type_for_name
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -44,12 +44,6 @@ if TYPE_CHECKING:
 Source: TypeAlias = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO, "PIL.Image.Image"]
 Kind = Literal["image", "audio"]
 
-#: Guards against reading absurd files, not the service's limit (20 MB, checked after normalisation at send time).
-_MAX_PART_BYTES = 512 * MEBIBYTE
-#: The largest audio source audio_part reads whole: normalising re-encodes it under the service's 20 MiB per clip
-#: (a 12-minute CD-quality WAV is about 128 MiB), and it stays well within the 200 MB a call may grow memory by. A
-#: larger recording is what split_audio is for, which reads a file a part at a time.
-_MAX_CLIP_SOURCE_BYTES = 128 * MEBIBYTE
 #: A long recording is what split_audio is for: 4 GiB is hours of studio WAV.
 _MAX_SPLIT_BYTES = 4096 * MEBIBYTE
 _ACCEPTED = "a path, bytes, a binary file object, an http(s) or data: URL, or a PIL image"
@@ -90,7 +84,7 @@ def image_part(source: Source, *, detail: ImageDetail | None = None, name: str |
         >>> message = HumanMessage(content=[{"type": "text", "text": "What is this?"}, block])
     """
     check_image_detail(detail)
-    loaded = _load(source, name, "image", _MAX_PART_BYTES)
+    loaded = _load(source, name, "image", MAX_SOURCE_BYTES)
     if loaded.url is not None:
         return _block("image", loaded, None, {"filename": loaded.filename, "detail": detail})
     extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
@@ -119,7 +113,7 @@ def audio_part(source: Source, *, name: str | None = None) -> dict[str, Any]:
         {'filename': 'memo.mp3', 'size_bytes': 64044, 'duration_s': 2.0, 'sample_rate': 16000, 'channels': 1,
          'codec': 'pcm_s16le', 'inspected': True}
     """
-    loaded = _load(source, name, "audio", min(_MAX_PART_BYTES, _MAX_CLIP_SOURCE_BYTES))
+    loaded = _load(source, name, "audio", MAX_SOURCE_BYTES)
     if loaded.url is not None:
         return _block("audio", loaded, None, {"filename": loaded.filename})
     extras: dict[str, Any] = {"filename": loaded.filename, "size_bytes": len(loaded.data)}
@@ -284,13 +278,17 @@ def _checked(loaded: _Loaded, what: str, kind: Kind, limit: int, *, read: bool =
 
 def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> MediaValidationError:
     size_text = f"over {limit:,} bytes" if size is None else f"{size:,} bytes"  # a capped read knows no more
-    if kind == "audio" and limit == _MAX_CLIP_SOURCE_BYTES < _MAX_PART_BYTES:
-        what = f"the audio source is {size_text}, over the {limit:,} bytes audio_part reads as one clip"
-        fix = "cut it with split_audio(source, max_seconds=600), which reads a file one part at a time"
-        return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per clip", fix=fix)
-    fix = "split or downscale it first" if limit == _MAX_PART_BYTES else "cut it into shorter recordings first"
-    what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one source"
-    return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
+    if limit == MAX_SOURCE_BYTES:
+        what = f"the {kind} source is {size_text}, over the {limit:,} bytes read whole for one {kind}"
+        fix = (
+            "cut it with split_audio(source, max_seconds=600), which reads a file one part at a time"
+            if kind == "audio"
+            else "downscale it, or save it as JPEG, first (the service takes 20 MB per image)"
+        )
+        return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
+    what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one recording"
+    return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source",
+                                fix="cut it into shorter recordings first")  # fmt: skip
 
 
 def _data_url(url: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
@@ -339,7 +337,7 @@ def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
         size = os.fstat(file.fileno()).st_size
         if size > limit:  # before reading: the size alone says no
             raise _too_big(size, path, kind, limit)
-        # Asking for the size the file has (not the limit) spares a 512 MiB buffer per read. A file that grew, or a
+        # Asking for the size the file has (not the limit) spares a buffer of the whole limit per read. A file that grew, or a
         # device with no size, is read on up to one byte over the limit.
         data = file.read(size + 1)
         if len(data) > size:
@@ -457,4 +455,4 @@ def _encode_pil(image: PIL.Image.Image, name: str | None) -> _Loaded:
         fix = "convert it first, e.g. image.convert('RGB')"
         raise MediaDecodeError(f"the PIL image cannot be encoded as {fmt} ({error})", where=where, fix=fix) from None
     loaded = _Loaded(buffer.getvalue(), where=where, filename=filename, declared=f"image/{fmt.lower()}")
-    return _checked(loaded, "the image", "image", _MAX_PART_BYTES)
+    return _checked(loaded, "the image", "image", MAX_SOURCE_BYTES)

@@ -58,6 +58,11 @@ MAX_IMAGE_BYTES = 20 * MEBIBYTE
 #: 160 MB), not a service limit. JPEGs larger than this are still read, at 1/2, 1/4 or 1/8 scale through libjpeg's
 #: draft mode; any other image over it is refused before it is decoded (a 0.7 MB PNG can claim 13000 x 13000).
 MAX_DECODED_PIXELS = 40_000_000
+#: The most bytes of one image or audio source a builder (``image_part``, ``audio_part``, the loaders) reads whole:
+#: normalising brings a source this large under the 20 MB the service takes, and the source, its base64 in the block
+#: and its decoded form stay within 200 MB together (measured: a 32 MB PNG grows memory by 177 MB). Larger ones are
+#: refused from their size, before they are read: ``split_audio`` reads a long recording a part at a time.
+MAX_SOURCE_BYTES = 32 * MEBIBYTE
 #: The documented cap on images in one chat request.
 MAX_IMAGES_PER_REQUEST = 10
 #: Image formats the service decodes (GIF: first frame only).

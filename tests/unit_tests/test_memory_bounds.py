@@ -28,11 +28,10 @@ from PIL import Image
 from langchain_azure_multimodal import _audio, _images, _pixel_budget, parts
 from langchain_azure_multimodal.errors import MediaDecodeError, MediaValidationError
 from langchain_azure_multimodal.parts import audio_part, image_part, split_audio
-from langchain_azure_multimodal.profiles import DEFAULT_PROFILE, MAX_AUDIO_BYTES, MAX_DECODED_PIXELS, MEBIBYTE
+from langchain_azure_multimodal.profiles import DEFAULT_PROFILE, MAX_AUDIO_BYTES, MAX_DECODED_PIXELS, MAX_SOURCE_BYTES
 from tests.support.media import wav_bytes
 
-#: What audio_part reads whole at most (parts._MAX_CLIP_SOURCE_BYTES).
-CLIP_SOURCE = 128 * MEBIBYTE
+CLIP_SOURCE = MAX_SOURCE_BYTES
 
 GROWTH_BOUND_MB = 200
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,13 +275,13 @@ def test_audio_part_refuses_a_file_over_the_clip_limit_before_reading_it(
         audio_part(path)
     assert opened.read == 0
     assert caught.value.what == (
-        f"the audio source is {CLIP_SOURCE + 1:,} bytes, over the {CLIP_SOURCE:,} bytes audio_part reads as one clip"
+        f"the audio source is {CLIP_SOURCE + 1:,} bytes, over the {CLIP_SOURCE:,} bytes read whole for one audio"
     )
-    assert caught.value.limit == "128 MiB per clip" and "split_audio(" in str(caught.value)
+    assert caught.value.limit == "32 MiB per source" and "split_audio(" in str(caught.value)
 
 
 def test_audio_part_refuses_bytes_over_the_clip_limit() -> None:
-    with pytest.raises(MediaValidationError, match="audio_part reads as one clip"):
+    with pytest.raises(MediaValidationError, match="read whole for one audio"):
         audio_part(bytes(CLIP_SOURCE + 1))
 
 
@@ -428,3 +427,29 @@ def test_translate_audio_sends_each_part_before_making_the_next(
     tool = tools.translate_audio_tool(Model(), segment_seconds=1)  # type: ignore[arg-type]
     assert tool.invoke({"source": str(path), "target_language": "French"}) == "part 1\npart 2\npart 3\npart 4"
     assert made_at_call == [1, 2, 3, 4]  # the list of every part, once built first, held the whole recording
+
+
+@pytest.mark.slow
+def test_the_largest_source_read_whole_stays_within_the_bound_through_invoke(tmp_path: Path) -> None:
+    """A real (incompressible) PNG just under MAX_SOURCE_BYTES: read, base64'd into the block, decoded, normalised
+    under the service's 20 MB and sent; the whole of it grows memory by less than the bound."""
+    code = (
+        "import os, sys; from PIL import Image; "
+        "Image.frombytes('RGB', (3200, 3200), os.urandom(3 * 3200 * 3200)).save(sys.argv[1], 'PNG', compress_level=1)"
+    )
+    path = make_in_child(code, tmp_path / "scan.png")
+    assert 0.8 * MAX_SOURCE_BYTES < path.stat().st_size <= MAX_SOURCE_BYTES
+    work = """
+        from langchain_core.messages import HumanMessage
+        from langchain_azure_multimodal import ChatAzureMultimodal
+        from langchain_azure_multimodal.testing import MockWire
+        sent = []
+        def answer(call):
+            sent.append(len(call.body["messages"][0]["content"][1]["image_url"]["url"]))
+            return {"id": "c", "choices": [{"index": 0, "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "ok"}}]}
+        model = ChatAzureMultimodal(endpoint="http://127.0.0.1:9/models", wire=MockWire(answer), model="gpt-4o")
+        model.invoke([HumanMessage([{"type": "text", "text": "What is it?"}, image_part(path)])])
+        assert sent and sent[0] < 20 * 2**20, sent  # normalised under the service's limit
+    """
+    assert peak_growth_mb(work, path) < GROWTH_BOUND_MB

@@ -468,10 +468,10 @@ def test_absurdly_large_file_is_refused_before_it_is_read(tmp_path: Path, monkey
     with pytest.raises(MediaValidationError) as caught:
         image_part(path)
     assert str(caught.value) == (
-        f"{path}: the image source is 629,145,600 bytes, over the 536,870,912-byte guard for one source. "
-        "Fix: split or downscale it first."
+        f"{path}: the image source is 629,145,600 bytes, over the 33,554,432 bytes read whole for one image. "
+        "Fix: downscale it, or save it as JPEG, first (the service takes 20 MB per image)."
     )
-    assert caught.value.limit == "512 MiB per source"
+    assert caught.value.limit == "32 MiB per source"
 
 
 def _no_reads(real_open: Any) -> Any:
@@ -496,12 +496,12 @@ def _no_reads(real_open: Any) -> Any:
 
 @pytest.mark.parametrize("make", ["bytes", "file object"])
 def test_large_bytes_and_file_objects_are_refused_too(monkeypatch: pytest.MonkeyPatch, make: str) -> None:
-    monkeypatch.setattr(parts, "_MAX_PART_BYTES", 100)
+    monkeypatch.setattr(parts, "MAX_SOURCE_BYTES", 100)
     data = image_bytes()
     size = f"{len(data):,} bytes" if make == "bytes" else "over 100 bytes"  # a file is read up to the limit only
     with pytest.raises(MediaValidationError) as caught:
         audio_part(data if make == "bytes" else io.BytesIO(data))
-    assert caught.value.what == f"the audio source is {size}, over the 100-byte guard for one source"
+    assert caught.value.what == f"the audio source is {size}, over the 100 bytes read whole for one audio"
 
 
 # --- without the media extra -----------------------------------------------------------------------------------------
