@@ -337,8 +337,8 @@ def _read_path(path: str, name: str | None, kind: Kind, limit: int) -> _Loaded:
         size = os.fstat(file.fileno()).st_size
         if size > limit:  # before reading: the size alone says no
             raise _too_big(size, path, kind, limit)
-        # Asking for the size the file has (not the limit) spares a buffer of the whole limit per read. A file that grew, or a
-        # device with no size, is read on up to one byte over the limit.
+        # Asking for the size the file has (not the limit) spares a buffer of the whole limit per read. A file that
+        # grew, or a device with no size, is read on up to one byte over the limit.
         data = file.read(size + 1)
         if len(data) > size:
             data += file.read(limit + 1 - len(data))

@@ -60,7 +60,8 @@ class StreamError(AzureError):
     """A stream that went wrong after its 200: an ``{"error": ...}`` event (``code`` and ``message`` are the
     service's), an event that is not JSON (``code`` ``"malformed_event"``), a connection lost part-way
     (``"stream_interrupted"``), a stream that ended with neither ``[DONE]`` nor a finish reason
-    (``"stream_incomplete"``) or one event over the size limit (``"event_too_large"``).
+    (``"stream_incomplete"``), one event over the size limit (``"event_too_large"``) or bytes that do not
+    decompress as the stream's ``Content-Encoding`` says (``"undecodable_stream"``).
 
     Example:
         >>> str(StreamError("server_error", "The model failed mid-stream."))

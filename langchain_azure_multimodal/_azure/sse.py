@@ -260,6 +260,14 @@ def _undecodable(error: BaseException) -> MalformedResponseError:
     return MalformedResponseError(f"<a body that does not decompress as its Content-Encoding says: {error}>")
 
 
+def _undecodable_stream(reader: _EventReader, error: BaseException) -> StreamError:
+    text = (
+        f"The stream does not decompress as its Content-Encoding says, after {reader.events} events ({error}): "
+        "the service or a proxy sent it broken"
+    )
+    return StreamError("undecodable_stream", str(error), text=text)
+
+
 @asynccontextmanager
 async def within(budget: Budget) -> AsyncIterator[None]:
     """Run the block in the time ``budget`` has left; past it, the limit's :class:`AnswerLimitError`."""
@@ -298,6 +306,8 @@ def read_events(
         yield from reader.end()
     except (StreamError, AnswerLimitError):
         raise
+    except (DecodeError, zlib.error) as error:
+        raise _undecodable_stream(reader, error) from error
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
         if (passed := reader.budget.explain(error)) is not error:
             raise passed from error
@@ -334,6 +344,8 @@ async def aread_events(
             yield event
     except (StreamError, AnswerLimitError):
         raise
+    except (DecodeError, zlib.error) as error:  # aiohttp lets zlib's own error out
+        raise _undecodable_stream(reader, error) from error
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
         failure = _interrupted(reader, error, explain)
         if failure is error:

@@ -297,17 +297,21 @@ def test_the_watchdog_finds_the_socket_of_a_requests_response() -> None:
 # ---------------------------------------------------------------------------------------------- encoding
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", [*PATHS, *STREAM_PATHS])
 def test_a_body_that_does_not_decompress_is_malformed(path: str) -> None:
     junk = b"this is not gzip at all"
+    kind = "application/json" if path in PATHS else "text/event-stream"
 
     def gzip_junk(connection: socket.socket) -> None:
-        connection.sendall(_head("application/json", length=len(junk), extra="Content-Encoding: gzip\r\n") + junk)
+        connection.sendall(_head(kind, length=len(junk), extra="Content-Encoding: gzip\r\n") + junk)
 
     with _serving(gzip_junk) as endpoint:
         error = _run(endpoint, path)
-    assert isinstance(error, MalformedResponseError), repr(error)
-    assert "does not decompress" in str(error) or "not a JSON object" in str(error)
+    if path in PATHS:
+        assert isinstance(error, MalformedResponseError), repr(error)
+    else:
+        assert isinstance(error, StreamError) and error.code == "undecodable_stream", repr(error)
+    assert "not decompress" in str(error)
 
 
 def test_limits_are_checked_when_made() -> None:
