@@ -34,8 +34,12 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy
 from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
 
+from .answers import take_answer_body
 from .limits import Budget, sending_budget
+from .service_errors import AnswerLimitError, MalformedResponseError
 
+#: Failures no other try can mend: a failed sign-in, and an answer over a limit or that is not JSON.
+_FINAL = (ClientAuthenticationError, AnswerLimitError, MalformedResponseError)
 #: Statuses worth another try: timeout, throttling, and the transient server and gateway errors.
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The longest wait a ``Retry-After`` gets, in seconds: a throttled deployment may ask for minutes, and a chat call
@@ -120,14 +124,17 @@ class AzureRetryPolicy(_RetryRules, HTTPPolicy[Any, Any]):
         # The context types the transport as sync or async: on a sync pipeline it is the sync one.
         transport = cast(HttpTransport[Any, Any], request.context.transport)
         budget = sending_budget()
+        body = take_answer_body(request)
         retries = 0
         while True:
             request.context["retry_count"] = retries  # what azure-core's tracing policy reports as the resend count
             _within_deadline(request, budget)
             try:
                 response = self.next.send(request)
-            except ClientAuthenticationError:
-                raise  # the sign-in failed: no try can succeed
+                if body is not None and response.http_response.status_code == 200:
+                    body.read(response.http_response)  # in the try: a body cut off part-way is retried too
+            except _FINAL:
+                raise  # the sign-in failed, or the answer is one no try can mend (too large, too slow, broken)
             except AzureError:
                 delay = self.backoff_time(retries + 1)
                 if retries >= self.max_retries or _past_deadline(budget, delay):
@@ -172,12 +179,15 @@ class AsyncAzureRetryPolicy(_RetryRules, AsyncHTTPPolicy[Any, Any]):
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         transport = cast(AsyncHttpTransport[Any, Any], request.context.transport)
+        body = take_answer_body(request)
         retries = 0
         while True:
             request.context["retry_count"] = retries
             try:
                 response = await self.next.send(request)
-            except ClientAuthenticationError:
+                if body is not None and response.http_response.status_code == 200:
+                    await body.aread(response.http_response)
+            except _FINAL:
                 raise
             except AzureError:
                 if retries >= self.max_retries:

@@ -17,38 +17,21 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import zlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
+from typing import Any, NoReturn
 
-from azure.core.exceptions import AzureError, DecodeError, ServiceResponseError
+from azure.core.exceptions import AzureError, DecodeError
 
+from .answers import AsyncByteStream, ByteStream, as_azure_error, is_undecodable, within
 from .limits import AnswerLimits, Budget
-from .service_errors import AnswerLimitError, MalformedResponseError, StreamError, is_transport_error
+from .service_errors import AnswerLimitError, StreamError
 
 _SHOWN_EVENT_CHARS = 200
 #: The longest event (one ``data:`` line) read: generous, as a spoken answer's audio may come in one piece.
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
-
-
-class ByteStream(Protocol):
-    """A streamed response, as azure-core's ``HttpResponse`` is one."""
-
-    def iter_bytes(self) -> Iterator[bytes]: ...
-
-    def close(self) -> None: ...
-
-
-class AsyncByteStream(Protocol):
-    """An async streamed response, as azure-core's ``AsyncHttpResponse`` is one."""
-
-    def iter_bytes(self) -> AsyncIterator[bytes]: ...
-
-    def close(self) -> Any: ...
 
 
 class SSEDecoder:
@@ -200,19 +183,6 @@ def _as_is(error: AzureError) -> AzureError:
     return error
 
 
-def as_azure_error(error: Exception) -> AzureError | None:
-    """``error`` as azure-core's error for a broken read, or ``None`` when it is not the transport's (a bug of ours
-    stays as it is). azure-core 1.36 lets some out of ``iter_bytes()`` unwrapped (a requests read timeout part-way
-    through a stream); later releases wrap them in ``ServiceResponseError``, as this does."""
-    if isinstance(error, AzureError):
-        return error
-    if not is_transport_error(error):
-        return None
-    # The message is ours: the transports' own text carries the whole URL, query string included.
-    shown = f"the transport failed while reading the stream ({type(error).__name__})"
-    return ServiceResponseError(shown, error=error)
-
-
 def _interrupted(reader: _EventReader, error: Exception, explain: Callable[[AzureError], AzureError]) -> Exception:
     """What a stream raises when reading it failed: ``error`` itself unless it is the transport's (then the
     ``stream_interrupted`` error, caused by the explained transport error)."""
@@ -225,39 +195,15 @@ def _interrupted(reader: _EventReader, error: Exception, explain: Callable[[Azur
     return interrupted
 
 
-def read_body(response: ByteStream, budget: Budget) -> str:
-    """The whole body of an answer that is not streamed, as text, read a chunk at a time so that its size and time
-    are checked as it comes (a body over the limit is never held whole)."""
-    chunks = []
-    try:
-        for chunk in response.iter_bytes():
-            budget.count(len(chunk))
-            chunks.append(chunk)
-    except DecodeError as error:  # a Content-Encoding the body does not decompress as
-        raise _undecodable(error) from error
-    return b"".join(chunks).decode("utf-8", errors="replace")
-
-
-async def aread_body(response: AsyncByteStream, budget: Budget) -> str:
-    """The async :func:`read_body`: each read gets the time left, as an async read can be cut where it waits."""
-    chunks = []
-    chunks_in = response.iter_bytes().__aiter__()
-    try:
-        while True:
-            async with within(budget):
-                try:
-                    chunk = await chunks_in.__anext__()
-                except StopAsyncIteration:
-                    break
-            budget.count(len(chunk))
-            chunks.append(chunk)
-    except (DecodeError, zlib.error) as error:  # aiohttp lets zlib's own error out of a body that does not inflate
-        raise _undecodable(error) from error
-    return b"".join(chunks).decode("utf-8", errors="replace")
-
-
-def _undecodable(error: BaseException) -> MalformedResponseError:
-    return MalformedResponseError(f"<a body that does not decompress as its Content-Encoding says: {error}>")
+def _broken_off(reader: _EventReader, error: Exception, explain: Callable[[AzureError], AzureError]) -> NoReturn:
+    """Raise what a read that failed part-way means: the limit's error when the budget ran out (the watchdog cut
+    it), else ``stream_interrupted`` for the transport's error, else ``error`` itself."""
+    if (passed := reader.budget.explain(error)) is not error:
+        raise passed from error
+    failure = _interrupted(reader, error, explain)
+    if failure is error:
+        raise error
+    raise failure from failure.__cause__
 
 
 def _undecodable_stream(reader: _EventReader, error: BaseException) -> StreamError:
@@ -266,23 +212,6 @@ def _undecodable_stream(reader: _EventReader, error: BaseException) -> StreamErr
         "the service or a proxy sent it broken"
     )
     return StreamError("undecodable_stream", str(error), text=text)
-
-
-@asynccontextmanager
-async def within(budget: Budget) -> AsyncIterator[None]:
-    """Run the block in the time ``budget`` has left; past it, the limit's :class:`AnswerLimitError`."""
-    left = budget.remaining()
-    if left is None:
-        yield
-        return
-    try:
-        async with asyncio.timeout(left):
-            yield
-    except TimeoutError as error:
-        passed = budget.passed()
-        if passed is None:  # not our timer (asyncio.timeout only raises for its own, but be exact)
-            raise
-        raise passed from error
 
 
 def read_events(
@@ -307,14 +236,11 @@ def read_events(
     except (StreamError, AnswerLimitError):
         raise
     except (DecodeError, zlib.error) as error:
-        raise _undecodable_stream(reader, error) from error
+        if is_undecodable(error):
+            raise _undecodable_stream(reader, error) from error
+        _broken_off(reader, error, explain)
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
-        if (passed := reader.budget.explain(error)) is not error:
-            raise passed from error
-        failure = _interrupted(reader, error, explain)
-        if failure is error:
-            raise
-        raise failure from failure.__cause__
+        _broken_off(reader, error, explain)
     finally:
         response.close()
 
@@ -345,12 +271,11 @@ async def aread_events(
     except (StreamError, AnswerLimitError):
         raise
     except (DecodeError, zlib.error) as error:  # aiohttp lets zlib's own error out
-        raise _undecodable_stream(reader, error) from error
+        if is_undecodable(error):
+            raise _undecodable_stream(reader, error) from error
+        _broken_off(reader, error, explain)  # its DecodeError for a connection lost part-way
     except Exception as error:  # the transport's, e.g. a reset or a read timeout part-way through
-        failure = _interrupted(reader, error, explain)
-        if failure is error:
-            raise
-        raise failure from failure.__cause__
+        _broken_off(reader, error, explain)
     finally:
         closed = response.close()  # async on azure.core.rest responses
         if inspect.isawaitable(closed):

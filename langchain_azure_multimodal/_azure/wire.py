@@ -47,12 +47,13 @@ from azure.core.exceptions import (
 from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
 
 from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
+from .answers import ANSWER_BODY_OPTION, AnswerBody, as_azure_error, within
 from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
 from .limits import AnswerLimits, Budget
 from .service_errors import MalformedResponseError, explain_network_error
-from .sse import aread_body, aread_events, as_azure_error, json_object, read_body, read_events, within
+from .sse import aread_events, json_object, read_events
 
 # What the SDK's complete() maps; everything else becomes HttpResponseError.
 _ERROR_MAP: dict[int, type[HttpResponseError]] = {
@@ -105,17 +106,20 @@ class ChatWire:
         does on an error status, with the service's message, and :class:`~.limits.AnswerLimitError` for an answer
         over the :class:`~.limits.AnswerLimits`."""
         budget = self._budget()
+        answer = AnswerBody(budget)  # read by the retry policy, in each try (see .answers)
         try:
             with self._sign_in, budget.sending():
-                response = self._clients.sync().send_request(self._request(body, headers, stream=False), stream=True)
+                request = self._request(body, headers, stream=False)
+                response = self._clients.sync().send_request(request, stream=True, **{ANSWER_BODY_OPTION: answer})
             with contextlib.closing(response):
-                budget.answer_started(streaming=False)
                 if response.status_code != 200:
                     with self._explaining(response, budget):
                         response.read()  # so the error carries the service's message
                     _raise_for_status(response)
-                with self._explaining(response, budget):
-                    return _completion_json(read_body(response, budget))
+                if answer.text is None:  # a caller's own retry policy: read here, without retries
+                    with self._explaining(response, budget):
+                        answer.read(response)
+                return _completion_json(answer.text or "")
         finally:
             budget.close()
 
@@ -159,19 +163,22 @@ class ChatWire:
     async def acomplete(self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The async :meth:`complete`, on the running loop's client."""
         budget = self._budget()
+        answer = AnswerBody(budget)
         with self._sign_in:
             client = self._clients.for_running_loop()
+            request = self._request(body, headers, stream=False)
             async with within(budget):
-                response = await client.send_request(self._request(body, headers, stream=False), stream=True)
+                response = await client.send_request(request, stream=True, **{ANSWER_BODY_OPTION: answer})
         try:
-            budget.answer_started(streaming=False)
             if response.status_code != 200:
                 with self._explaining(response, budget):
                     async with within(budget):
                         await response.read()
                 _raise_for_status(response)
-            with self._explaining(response, budget):
-                return _completion_json(await aread_body(response, budget))
+            if answer.text is None:
+                with self._explaining(response, budget):
+                    await answer.aread(response)
+            return _completion_json(answer.text or "")
         finally:
             await response.close()
 

@@ -351,3 +351,52 @@ def test_the_watchdog_cuts_a_blocked_read_once_the_stream_stops_moving() -> None
         assert ours.recv(1) == b"" and budget.cut  # the shutdown woke the read
         assert isinstance(budget.passed(), AnswerLimitError)
         budget.close()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_body_cut_off_part_way_is_retried(path: str) -> None:
+    """The body is read inside each try of the retry policy: a connection lost after half the body gets another
+    try, as one lost before the headers does."""
+    tries: list[int] = []
+    message = {"role": "assistant", "content": "whole"}
+    body = json.dumps({"id": "c", "choices": [{"index": 0, "finish_reason": "stop", "message": message}]}).encode()
+
+    def cut_once(connection: socket.socket) -> None:
+        tries.append(1)
+        head = _head("application/json", length=len(body))
+        if len(tries) == 1:
+            connection.sendall(head + body[: len(body) // 2])
+            connection.shutdown(socket.SHUT_RDWR)
+        else:
+            connection.sendall(head + body)
+
+    with _serving(cut_once) as endpoint:
+        wire = ChatWire(resolve_endpoint(endpoint), SecretStr(API_KEY), max_retries=1, timeout=5.0)
+        answer = wire.complete(BODY) if path == "complete" else asyncio.run(_acomplete_and_close(wire))
+        wire.close()
+    assert answer["choices"][0]["message"]["content"] == "whole" and len(tries) == 2
+
+
+async def _acomplete_and_close(wire: ChatWire) -> dict[str, Any]:
+    try:
+        return await wire.acomplete(BODY)
+    finally:
+        await wire.aclose()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_an_answer_over_a_limit_is_not_retried(path: str) -> None:
+    tries: list[int] = []
+
+    def endless(connection: socket.socket) -> None:
+        tries.append(1)
+        _endless_json(connection)
+
+    with _serving(endless) as endpoint:
+        wire = ChatWire(
+            resolve_endpoint(endpoint), SecretStr(API_KEY), max_retries=2, limits=AnswerLimits(max_bytes=100_000)
+        )
+        with pytest.raises(AnswerLimitError):
+            wire.complete(BODY) if path == "complete" else asyncio.run(_acomplete_and_close(wire))
+        wire.close()
+    assert len(tries) == 1
