@@ -52,6 +52,7 @@ from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
 from .limits import AnswerLimits, Budget
+from .retry import AsyncAzureRetryPolicy, AzureRetryPolicy
 from .service_errors import MalformedResponseError, explain_network_error
 from .sse import aread_events, json_object, read_events
 
@@ -94,6 +95,10 @@ class ChatWire:
             raise ValueError(f"timeout must be a positive number of seconds (or None), got {timeout}")
         self.settings = settings
         self.limits = limits or AnswerLimits()
+        # The body of an answer not streamed is read by this package's retry policy; another one (a caller's) would
+        # hand the option on to the transport, which refuses what it does not know.
+        theirs = (client_kwargs or {}).get("retry_policy")
+        self._body_option = theirs is None or isinstance(theirs, AzureRetryPolicy | AsyncAzureRetryPolicy)
         self._clients = Clients(
             settings, credential, max_retries=max_retries, timeout=timeout, client_kwargs=client_kwargs
         )
@@ -110,7 +115,7 @@ class ChatWire:
         try:
             with self._sign_in, budget.sending():
                 request = self._request(body, headers, stream=False)
-                response = self._clients.sync().send_request(request, stream=True, **{ANSWER_BODY_OPTION: answer})
+                response = self._clients.sync().send_request(request, stream=True, **self._options(answer))
             with contextlib.closing(response):
                 if response.status_code != 200:
                     with self._explaining(response, budget):
@@ -168,7 +173,7 @@ class ChatWire:
             client = self._clients.for_running_loop()
             request = self._request(body, headers, stream=False)
             async with within(budget):
-                response = await client.send_request(request, stream=True, **{ANSWER_BODY_OPTION: answer})
+                response = await client.send_request(request, stream=True, **self._options(answer))
         try:
             if response.status_code != 200:
                 with self._explaining(response, budget):
@@ -249,6 +254,9 @@ class ChatWire:
             if typed is azure:  # not a network error it can name: azure-core's own, for a bare transport error
                 raise azure from error
             raise typed from azure  # the azure-core error it replaces (itself caused by a bare transport error)
+
+    def _options(self, answer: AnswerBody) -> dict[str, Any]:
+        return {ANSWER_BODY_OPTION: answer} if self._body_option else {}
 
     def _budget(self) -> Budget:
         return Budget(self.limits, self._clients.timeouts)

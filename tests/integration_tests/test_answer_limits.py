@@ -400,3 +400,17 @@ def test_an_answer_over_a_limit_is_not_retried(path: str) -> None:
             wire.complete(BODY) if path == "complete" else asyncio.run(_acomplete_and_close(wire))
         wire.close()
     assert len(tries) == 1
+
+
+def test_a_callers_own_retry_policy_still_reads_the_body() -> None:
+    """azure-core's RetryPolicy does not take the body's option out: the wire then reads the body itself."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    from langchain_azure_multimodal.emulator import Emulator
+
+    with Emulator(api_key=API_KEY) as emu:
+        endpoint = resolve_endpoint(emu.endpoint_for("foundry"))
+        wire = ChatWire(endpoint, SecretStr(API_KEY), client_kwargs={"retry_policy": RetryPolicy(retry_total=0)})
+        answer = wire.complete(BODY)
+        wire.close()
+    assert answer["choices"][0]["message"]["content"]
