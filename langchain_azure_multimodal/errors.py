@@ -23,6 +23,8 @@ Example:
 from __future__ import annotations
 
 import copy
+import pickle
+import types
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same classes, re-exported
@@ -39,7 +41,42 @@ if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same
 MEDIA_EXTRA_INSTALL = "pip install 'langchain-azure-multimodal[media]'"
 
 
-class _Explained(Exception):  # noqa: N818 - a base, never raised itself
+class Picklable(Exception):  # noqa: N818 - a base, never raised itself
+    """Pickles as its state (``args`` and attributes), never by calling ``__init__`` again with its message: the
+    errors here take other arguments than their one message, so the default would fail (or lose them) when one
+    crosses a process (Ray, multiprocessing, concurrent.futures). A traceback, or a value that does not pickle (a
+    transport's error holding its connection), is kept as its ``repr``.
+
+    Example:
+        >>> import pickle
+        >>> error = OutputLockedError("out.jsonl", 42)
+        >>> copy = pickle.loads(pickle.dumps(error))
+        >>> (type(copy), copy.pid, str(copy)) == (OutputLockedError, 42, str(error))
+        True
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args, {name: _portable(value) for name, value in vars(self).items()})
+
+
+def _portable(value: object) -> object:
+    if isinstance(value, types.TracebackType):
+        return None
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return repr(value)
+    return value
+
+
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    vars(error).update(state)
+    return error
+
+
+class _Explained(Picklable):
     """``what``, ``where`` and ``fix``, kept as attributes and written as one sentence."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
@@ -124,7 +161,7 @@ class EndpointRefusedError(IngestRefusedError):
 # ---------------------------------------------------------------------------------------------- requests and answers
 
 
-class UnsupportedContentError(ValueError):
+class UnsupportedContentError(Picklable, ValueError):
     """A content block (or message) the wire format cannot carry, raised before any request.
 
     The message says the block type, where it is (``messages[i].content[j]``) and what to do instead.
@@ -147,7 +184,7 @@ class UnsupportedContentError(ValueError):
         self.block_type = block_type
 
 
-class EndpointError(ValueError):
+class EndpointError(Picklable, ValueError):
     """An endpoint URL, kind or API version that cannot work; the message says what to change.
 
     Example:
@@ -159,7 +196,7 @@ class EndpointError(ValueError):
     """
 
 
-class ResponseShapeError(ValueError):
+class ResponseShapeError(Picklable, ValueError):
     """A 200 answer that is JSON but not of the shape the spec gives it (``choices`` a string, ``usage`` with ``NaN``
     tokens, a tool call's ``function`` a string, ...): the service answered something this client cannot read.
 
@@ -186,13 +223,6 @@ class ResponseShapeError(ValueError):
             f"The service answered something this client cannot read: {where} it sent {excerpt}, "
             f"where the spec has {expected}{answer}."
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable (Ray, multiprocessing): the arguments are keyword-only
-        return _shape_error, (self.path, self.expected, self.excerpt, self.response_id)
-
-
-def _shape_error(path: str, expected: str, excerpt: str, response_id: str | None) -> ResponseShapeError:
-    return ResponseShapeError(path, expected, excerpt=excerpt, response_id=response_id)
 
 
 # The errors of a 200 answer that went wrong, and the network errors, subclass azure-core's AzureError, as the SDK's

@@ -27,6 +27,8 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
+from ..errors import Picklable
+
 __all__ = [
     "AnswerLimitError",
     "EndpointConnectTimeoutError",
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 
-class MalformedResponseError(DecodeError):
+class MalformedResponseError(Picklable, DecodeError):
     """A 200 answer whose body is not a JSON object: broken or cut-off JSON, JSON of another type, or a body that does
     not decompress (``code`` ``"malformed_response"``); ``message`` shows its start. A subclass of azure-core's
     ``DecodeError``, which its pipeline raised for broken JSON before the body was read here.
@@ -56,7 +58,7 @@ class MalformedResponseError(DecodeError):
         self.message = shown
 
 
-class StreamError(AzureError):
+class StreamError(Picklable, AzureError):
     """A stream that went wrong after its 200: an ``{"error": ...}`` event (``code`` and ``message`` are the
     service's), an event that is not JSON (``code`` ``"malformed_event"``), a connection lost part-way
     (``"stream_interrupted"``), a stream that ended with neither ``[DONE]`` nor a finish reason
@@ -78,7 +80,7 @@ class StreamError(AzureError):
 Limit = Literal["max_answer_bytes", "deadline", "body_time", "stream_stall"]
 
 
-class AnswerLimitError(AzureError):
+class AnswerLimitError(Picklable, AzureError):
     """An answer that went past a limit of :class:`AnswerLimits`. ``limit`` says which (``"max_answer_bytes"``,
     ``"deadline"``, ``"body_time"``: a body not complete within the read timeout, ``"stream_stall"``: a stream with
     no real event for the read timeout), ``code`` is ``"answer_too_large"`` or ``"answer_too_slow"``, ``received``
@@ -96,13 +98,6 @@ class AnswerLimitError(AzureError):
         self.limit, self.what, self.fix, self.received = limit, what, fix, received
         self.code = "answer_too_large" if limit == "max_answer_bytes" else "answer_too_slow"
 
-    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only arguments: the default reduce would lose them
-        return _rebuild_limit_error, (self.limit, self.what, self.fix, self.received)
-
-
-def _rebuild_limit_error(limit: Limit, what: str, fix: str, received: int) -> AnswerLimitError:
-    return AnswerLimitError(limit, what, fix, received=received)
-
 
 # ---------------------------------------------------------------------------------------------- network failures
 
@@ -114,7 +109,7 @@ NetworkFailure = Literal["refused", "dns", "connect", "connect_timeout", "read_t
 _OS_MODULES = frozenset({"builtins", "socket", "ssl"})
 
 
-class EndpointNetworkError(AzureError):
+class EndpointNetworkError(Picklable, AzureError):
     """Base of the errors of a request that got no answer because of the network: the endpoint could not be reached,
     did not answer in time, or the connection broke. Each subclasses the azure-core error it replaces
     (``ServiceRequestError``, ``ServiceResponseError`` or their ``...TimeoutError`` subclasses), so handlers written
@@ -145,14 +140,6 @@ class EndpointNetworkError(AzureError):
     ) -> None:
         super().__init__(f"{method} {endpoint}: {what}. Fix: {fix}.", error=error)
         self.endpoint, self.what, self.fix, self.failure, self.method = endpoint, what, fix, failure, method
-
-    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only arguments: the default reduce would lose them
-        return _rebuild, (type(self), self.endpoint, self.what, self.fix, self.failure, self.method)
-
-
-def _rebuild(cls: type[EndpointNetworkError], *args: Any) -> EndpointNetworkError:
-    endpoint, what, fix, failure, method = args
-    return cls(endpoint, what, fix, failure=failure, method=method)
 
 
 class EndpointUnreachableError(EndpointNetworkError, ServiceRequestError):
