@@ -343,11 +343,11 @@ def test_the_watchdog_cuts_a_blocked_read_once_the_stream_stops_moving() -> None
     with ours, theirs:
         budget = Budget(AnswerLimits(), timeouts=(1.0, 0.3))
         budget.answer_started(streaming=True)
-        alarms = len(limits._WATCHDOG._due)
+        alarms = limits._WATCHDOG.pending()
         budget.watch(ours)
         for _ in range(1000):
             budget.progressed()
-        assert len(limits._WATCHDOG._due) <= alarms + 1  # one alarm per socket, not one per event
+        assert limits._WATCHDOG.pending() <= alarms + 1  # one alarm per socket, not one per event
         assert ours.recv(1) == b"" and budget.cut  # the shutdown woke the read
         assert isinstance(budget.passed(), AnswerLimitError)
         budget.close()
@@ -414,3 +414,18 @@ def test_a_callers_own_retry_policy_still_reads_the_body() -> None:
         answer = wire.complete(BODY)
         wire.close()
     assert answer["choices"][0]["message"]["content"]
+
+
+def test_cancelled_alarms_do_not_pile_up() -> None:
+    """Each call arms an alarm and cancels it when its answer is in; the heap is rebuilt without them once they are
+    most of it, so a long run of calls keeps it bounded."""
+    from langchain_azure_multimodal._azure import limits
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        for _ in range(3 * limits._Watchdog.COMPACT_AFTER):
+            budget = Budget(AnswerLimits(), timeouts=(10.0, 600.0))
+            budget.watch(ours)
+            budget.answer_started(streaming=False)
+            budget.close()
+    assert limits._WATCHDOG.pending() <= 2 * limits._Watchdog.COMPACT_AFTER + 2
