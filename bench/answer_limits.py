@@ -66,7 +66,8 @@ def report(name: str, before: Callable[[], None], today: Callable[[], None]) -> 
             timings[label].append((time.perf_counter() - started) / CALLS * 1e6)
     was, now = statistics.median(timings["before"]), statistics.median(timings["today"])
     spread = max(timings["today"]) - min(timings["today"])
-    print(f"{name:>8}: before {was:7.0f} µs, today {now:7.0f} µs per call ({now / was:.3f}x; today's spread {spread:.0f} µs)")
+    ratio = f"{now / was:.3f}x; today's spread {spread:.0f} µs"
+    print(f"{name:>8}: before {was:7.0f} µs, today {now:7.0f} µs per call ({ratio})")
 
 
 if __name__ == "__main__":
