@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # at run time, __getattr__ below: for type checkers, the same
 MEDIA_EXTRA_INSTALL = "pip install 'langchain-azure-multimodal[media]'"
 
 
-class Picklable(Exception):  # noqa: N818 - a base, never raised itself
+class _Picklable(Exception):  # noqa: N818 - a base, never raised itself
     """Pickles as its state (``args`` and attributes), never by calling ``__init__`` again with its message: the
     errors here take other arguments than their one message, so the default would fail (or lose them) when one
     crosses a process (Ray, multiprocessing, concurrent.futures). A traceback, or a value that does not pickle (a
@@ -76,7 +76,7 @@ def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
     return error
 
 
-class _Explained(Picklable):
+class _Explained(_Picklable):
     """``what``, ``where`` and ``fix``, kept as attributes and written as one sentence."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
@@ -161,7 +161,7 @@ class EndpointRefusedError(IngestRefusedError):
 # ---------------------------------------------------------------------------------------------- requests and answers
 
 
-class UnsupportedContentError(Picklable, ValueError):
+class UnsupportedContentError(_Picklable, ValueError):
     """A content block (or message) the wire format cannot carry, raised before any request.
 
     The message says the block type, where it is (``messages[i].content[j]``) and what to do instead.
@@ -184,7 +184,7 @@ class UnsupportedContentError(Picklable, ValueError):
         self.block_type = block_type
 
 
-class EndpointError(Picklable, ValueError):
+class EndpointError(_Picklable, ValueError):
     """An endpoint URL, kind or API version that cannot work; the message says what to change.
 
     Example:
@@ -196,7 +196,7 @@ class EndpointError(Picklable, ValueError):
     """
 
 
-class ResponseShapeError(Picklable, ValueError):
+class ResponseShapeError(_Picklable, ValueError):
     """A 200 answer that is JSON but not of the shape the spec gives it (``choices`` a string, ``usage`` with ``NaN``
     tokens, a tool call's ``function`` a string, ...): the service answered something this client cannot read.
 

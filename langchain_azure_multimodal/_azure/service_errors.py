@@ -27,7 +27,7 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 
-from ..errors import Picklable
+from ..errors import _Picklable
 
 __all__ = [
     "AnswerLimitError",
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class MalformedResponseError(Picklable, DecodeError):
+class MalformedResponseError(_Picklable, DecodeError):
     """A 200 answer whose body is not a JSON object: broken or cut-off JSON, JSON of another type, or a body that does
     not decompress (``code`` ``"malformed_response"``); ``message`` shows its start. A subclass of azure-core's
     ``DecodeError``, which its pipeline raised for broken JSON before the body was read here.
@@ -58,7 +58,7 @@ class MalformedResponseError(Picklable, DecodeError):
         self.message = shown
 
 
-class StreamError(Picklable, AzureError):
+class StreamError(_Picklable, AzureError):
     """A stream that went wrong after its 200: an ``{"error": ...}`` event (``code`` and ``message`` are the
     service's), an event that is not JSON (``code`` ``"malformed_event"``), a connection lost part-way
     (``"stream_interrupted"``), a stream that ended with neither ``[DONE]`` nor a finish reason
@@ -80,7 +80,7 @@ class StreamError(Picklable, AzureError):
 Limit = Literal["max_answer_bytes", "deadline", "body_time", "stream_stall"]
 
 
-class AnswerLimitError(Picklable, AzureError):
+class AnswerLimitError(_Picklable, AzureError):
     """An answer that went past a limit of :class:`AnswerLimits`. ``limit`` says which (``"max_answer_bytes"``,
     ``"deadline"``, ``"body_time"``: a body not complete within the read timeout, ``"stream_stall"``: a stream with
     no real event for the read timeout), ``code`` is ``"answer_too_large"`` or ``"answer_too_slow"``, ``received``
@@ -109,7 +109,7 @@ NetworkFailure = Literal["refused", "dns", "connect", "connect_timeout", "read_t
 _OS_MODULES = frozenset({"builtins", "socket", "ssl"})
 
 
-class EndpointNetworkError(Picklable, AzureError):
+class EndpointNetworkError(_Picklable, AzureError):
     """Base of the errors of a request that got no answer because of the network: the endpoint could not be reached,
     did not answer in time, or the connection broke. Each subclasses the azure-core error it replaces
     (``ServiceRequestError``, ``ServiceResponseError`` or their ``...TimeoutError`` subclasses), so handlers written

@@ -82,7 +82,7 @@ def test_every_error_class_has_a_case() -> None:
         for name in dir(errors)
         if inspect.isclass(value := getattr(errors, name)) and issubclass(value, Exception) and not name.startswith("_")
     }
-    public.discard(errors.Picklable)
+    public.discard(errors._Picklable)
     assert public | {OutputWriteError} <= {type(error) for error in CASES}
 
 
