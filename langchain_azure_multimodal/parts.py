@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeAlias, Union
 from . import _audio, _images
 from ._urls import DataUrlError, is_data_url, is_http_url, parse_data_url
 from .errors import MediaDecodeError, MediaExtraRequiredError, MediaSourceError, MediaValidationError
-from .profiles import MAX_SOURCE_BYTES, MEBIBYTE, ImageDetail, check_image_detail, media_type_for_name
+from .profiles import MAX_IMAGE_BYTES, MAX_SOURCE_BYTES, MEBIBYTE, ImageDetail, check_image_detail, media_type_for_name
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -283,7 +283,7 @@ def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> Med
         fix = (
             "cut it with split_audio(source, max_seconds=600), which reads a file one part at a time"
             if kind == "audio"
-            else "downscale it, or save it as JPEG, first (the service takes 20 MB per image)"
+            else f"downscale it, or save it as JPEG, first (the service takes {MAX_IMAGE_BYTES // MEBIBYTE} MiB per image)"
         )
         return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
     what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one recording"

@@ -469,7 +469,7 @@ def test_absurdly_large_file_is_refused_before_it_is_read(tmp_path: Path, monkey
         image_part(path)
     assert str(caught.value) == (
         f"{path}: the image source is 629,145,600 bytes, over the 33,554,432 bytes read whole for one image. "
-        "Fix: downscale it, or save it as JPEG, first (the service takes 20 MB per image)."
+        "Fix: downscale it, or save it as JPEG, first (the service takes 20 MiB per image)."
     )
     assert caught.value.limit == "32 MiB per source"
 
