@@ -280,10 +280,11 @@ def _too_big(size: int | None, where: str | None, kind: Kind, limit: int) -> Med
     size_text = f"over {limit:,} bytes" if size is None else f"{size:,} bytes"  # a capped read knows no more
     if limit == MAX_SOURCE_BYTES:
         what = f"the {kind} source is {size_text}, over the {limit:,} bytes read whole for one {kind}"
+        service = f"the service takes {MAX_IMAGE_BYTES // MEBIBYTE} MiB per image"
         fix = (
             "cut it with split_audio(source, max_seconds=600), which reads a file one part at a time"
             if kind == "audio"
-            else f"downscale it, or save it as JPEG, first (the service takes {MAX_IMAGE_BYTES // MEBIBYTE} MiB per image)"
+            else f"downscale it, or save it as JPEG, first ({service})"
         )
         return MediaValidationError(what, where=where, limit=f"{limit // MEBIBYTE:,} MiB per source", fix=fix)
     what = f"the {kind} source is {size_text}, over the {limit:,}-byte guard for one recording"
