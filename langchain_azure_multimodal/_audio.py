@@ -34,7 +34,7 @@ import io
 import math
 import wave
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
@@ -193,7 +193,8 @@ def _inspect(clip: _Clip, size: int, name: str | None) -> AudioInfo:
 
 
 def normalize_audio(data: bytes, *, name: str | None = None, max_bytes: int | None = None) -> NormalizedAudio:
-    """``data`` as the service takes it: WAV and MP3 untouched, anything else transcoded to MP3.
+    """``data`` as the service takes it: WAV and MP3 untouched, anything else (and a WAV over ``max_bytes``)
+    transcoded to MP3.
 
     MP3 keeps the sample rate when MP3 has it (else the nearest MP3 rate) and mono or stereo (more channels are
     downmixed to stereo), at 64 kb/s mono or 128 kb/s stereo. A result over ``max_bytes`` raises
@@ -217,6 +218,10 @@ def normalize_audio(data: bytes, *, name: str | None = None, max_bytes: int | No
     else:
         mime = _describe(info.wire_format)[1]
         result = NormalizedAudio(data, info.wire_format, mime, info.duration_s, len(data), info.mime_type, ())
+    if max_bytes is not None and len(result.data) > max_bytes and result.format == "wav":
+        # WAV is sent as it is while it fits; MP3 holds the same recording in a tenth of the bytes or less.
+        result = _transcode(data, info, name)
+        result = replace(result, steps=(*result.steps, f"to fit the {max_bytes:,}-byte limit on a clip"))
     if max_bytes is not None and len(result.data) > max_bytes:
         raise MediaValidationError(
             f"the audio is {len(result.data):,} bytes as {result.format.upper()}, over the {max_bytes:,}-byte limit",

@@ -250,10 +250,10 @@ MESSAGE_CASES = {
         model=GPT4O,
         call_kwargs={"normalize_media": False},
     ),
-    "audio over the profile's byte limit": Case(
-        lambda: user_turn(audio_block(WAV)),
+    "audio over the profile's byte limit": Case(  # over it even as MP3, which a WAV over it is first made into
+        lambda: user_turn(audio_block(wav_bytes(3.0))),
         MediaValidationError,
-        f"the audio is {len(WAV):,} bytes as WAV, over the 10,000-byte limit",
+        "bytes as MP3, over the 10,000-byte limit",
         AT,
         "split it with split_audio(source, max_bytes=10000)",
         model_kwargs={"model_profile": TIGHT},

@@ -198,14 +198,25 @@ def test_sample_rates_mp3_lacks_go_to_the_nearest(rate: int, mp3_rate: int) -> N
     assert (resampled in result.steps) == (rate != mp3_rate)
 
 
-@pytest.mark.parametrize("data", [wav_bytes(2.0, ramp=True), encode("ogg", "libopus", 5.0, 48000)], ids=["wav", "opus"])
-def test_over_max_bytes_is_a_validation_error(data: bytes) -> None:
-    fix = r"split_audio\(source, max_bytes=20000\)"
+@pytest.mark.parametrize(
+    ("data", "limit"), [(wav_bytes(2.0, ramp=True), 5_000), (encode("ogg", "libopus", 5.0, 48000), 20_000)],
+    ids=["wav", "opus"],
+)  # fmt: skip
+def test_over_max_bytes_is_a_validation_error(data: bytes, limit: int) -> None:
+    fix = rf"split_audio\(source, max_bytes={limit}\)"
     with pytest.raises(
-        MediaValidationError, match=rf"long.rec: the audio is [\d,]+ bytes as .*20,000-byte limit.*{fix}"
+        MediaValidationError, match=rf"long.rec: the audio is [\d,]+ bytes as MP3.*{limit:,}-byte limit.*{fix}"
     ):
-        normalize_audio(data, name="long.rec", max_bytes=20_000)
+        normalize_audio(data, name="long.rec", max_bytes=limit)
     assert normalize_audio(data, max_bytes=10_000_000).data
+
+
+def test_a_wav_over_max_bytes_is_sent_as_mp3_when_that_fits() -> None:
+    clip = wav_bytes(2.0, 16000, channels=2)  # 128 KB of WAV; some 32 KB as 128 kb/s stereo MP3
+    audio = normalize_audio(clip, max_bytes=100_000)
+    assert audio.format == "mp3" and len(audio.data) <= 100_000 and audio.duration_s == pytest.approx(2.0, abs=0.1)
+    assert audio.steps[-1] == "to fit the 100,000-byte limit on a clip" and audio.steps[0].startswith("transcoded")
+    assert normalize_audio(clip, max_bytes=1_000_000).data == clip  # a WAV that fits is sent as it is
 
 
 def test_float_wav_passes_but_splits_into_mp3() -> None:
