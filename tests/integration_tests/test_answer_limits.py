@@ -429,3 +429,29 @@ def test_cancelled_alarms_do_not_pile_up() -> None:
             budget.answer_started(streaming=False)
             budget.close()
     assert limits._WATCHDOG.pending() <= 2 * limits._Watchdog.COMPACT_AFTER + 2
+
+
+@pytest.mark.parametrize("how", ["stream", "astream", "invoke"])
+def test_a_stalled_stream_reaches_the_chat_models_caller_typed(how: str) -> None:
+    """Through LangChain's stream/astream (callbacks, tracing) the limit's error arrives as it is."""
+    with _serving(_keep_alive_only) as endpoint:
+        model = ChatAzureMultimodal(
+            endpoint=endpoint, credential=API_KEY, model="phi-4", max_retries=0, timeout=0.5, streaming=True
+        )
+
+        async def consume() -> None:
+            async for _ in model.astream("Hi"):
+                pass
+
+        def run() -> None:
+            if how == "stream":
+                for _ in model.stream("Hi"):
+                    pass
+            elif how == "astream":
+                asyncio.run(consume())
+            else:
+                model.invoke("Hi")
+
+        with pytest.raises(AnswerLimitError) as caught:
+            run()
+    assert caught.value.limit == "stream_stall"
