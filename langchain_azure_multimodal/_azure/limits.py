@@ -37,6 +37,7 @@ import contextvars
 import heapq
 import itertools
 import math
+import os
 import socket
 import threading
 import time
@@ -347,3 +348,12 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def _new_watchdog_after_fork() -> None:
+    """A forked child has the parent's watchdog but not its thread (and maybe a lock held mid-way): it gets its own."""
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+os.register_at_fork(after_in_child=_new_watchdog_after_fork)

@@ -455,3 +455,33 @@ def test_a_stalled_stream_reaches_the_chat_models_caller_typed(how: str) -> None
         with pytest.raises(AnswerLimitError) as caught:
             run()
     assert caught.value.limit == "stream_stall"
+
+
+def test_a_forked_child_gets_its_own_watchdog() -> None:
+    """The parent's watchdog thread does not exist in a forked child: the child's blocked read is still cut."""
+    import multiprocessing
+
+    from langchain_azure_multimodal._azure import limits
+
+    parent = Budget(AnswerLimits(), timeouts=(1.0, 0.2))
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        parent.answer_started(streaming=True)
+        parent.watch(ours)  # the parent's thread runs now
+        parent.close()
+        assert limits._WATCHDOG._thread is not None
+
+        def child() -> None:
+            a, _b = socket.socketpair()
+            budget = Budget(AnswerLimits(), timeouts=(1.0, 0.2))
+            budget.answer_started(streaming=True)
+            budget.watch(a)
+            raise SystemExit(0 if a.recv(1) == b"" and budget.cut else 1)
+
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+        process.join(GUARD)
+        alive = process.is_alive()
+        if alive:
+            process.kill()
+        assert not alive and process.exitcode == 0
