@@ -30,7 +30,7 @@ from azure.core.exceptions import AzureError, DecodeError, ServiceResponseError
 from azure.core.pipeline import PipelineRequest
 
 from .limits import Budget
-from .service_errors import MalformedResponseError, is_transport_error
+from .service_errors import AnswerLimitError, MalformedResponseError, is_transport_error
 
 #: The ``send_request`` option that carries an :class:`AnswerBody` to the retry policy.
 ANSWER_BODY_OPTION = "answer_body"
@@ -109,6 +109,21 @@ def is_undecodable(error: BaseException) -> bool:
         inner = getattr(seen, "inner_exception", None)
         seen = inner if isinstance(inner, BaseException) and inner is not seen else seen.__cause__ or seen.__context__
     return False
+
+
+def check_error_size(response: Any, budget: Budget) -> None:
+    """Refuse to read an error answer that announces more bytes than the budget allows. Its body must be read
+    whole (azure-core's error reads the service's message from it), so only its ``Content-Length`` can be checked
+    first; its time is bounded like any answer's."""
+    announced = response.headers.get("Content-Length")
+    limit = budget.limits.max_bytes
+    if announced is not None and announced.isdigit() and int(announced) > limit:
+        raise AnswerLimitError(
+            "max_answer_bytes",
+            f"The error answer (status {response.status_code}) announces {int(announced):,} bytes, over "
+            f"{limit:,} (max_answer_bytes={limit}); it was not read",
+            "raise max_answer_bytes= if answers this large are expected",
+        )
 
 
 def _undecodable(error: BaseException) -> MalformedResponseError:

@@ -47,7 +47,7 @@ from azure.core.exceptions import (
 from azure.core.rest import AsyncHttpResponse, HttpRequest, HttpResponse
 
 from ..endpoints import CHAT_COMPLETIONS_PATH, EndpointSettings
-from .answers import ANSWER_BODY_OPTION, AnswerBody, as_azure_error, within
+from .answers import ANSWER_BODY_OPTION, AnswerBody, as_azure_error, check_error_size, within
 from .body import request_json
 from .clients import Clients
 from .credentials import Credential, explain_default_credential
@@ -118,6 +118,8 @@ class ChatWire:
                 response = self._clients.sync().send_request(request, stream=True, **self._options(answer))
             with contextlib.closing(response):
                 if response.status_code != 200:
+                    check_error_size(response, budget)
+                    budget.answer_started(streaming=False)
                     with self._explaining(response, budget):
                         response.read()  # so the error carries the service's message
                     _raise_for_status(response)
@@ -143,6 +145,7 @@ class ChatWire:
                 budget.answer_started(streaming=True)
                 if response.status_code != 200:
                     with self._explaining(response, budget), contextlib.closing(response):
+                        check_error_size(response, budget)
                         response.read()  # so the error carries the service's message, and the connection is freed
                     _raise_for_status(response)
                 events = read_events(response, explain=self._explainer(response), budget=budget)
@@ -176,6 +179,8 @@ class ChatWire:
                 response = await client.send_request(request, stream=True, **self._options(answer))
         try:
             if response.status_code != 200:
+                check_error_size(response, budget)
+                budget.answer_started(streaming=False)
                 with self._explaining(response, budget):
                     async with within(budget):
                         await response.read()
@@ -200,6 +205,7 @@ class ChatWire:
             budget.answer_started(streaming=True)
             if response.status_code != 200:
                 try:
+                    check_error_size(response, budget)
                     with self._explaining(response, budget):
                         async with within(budget):
                             await response.read()

@@ -485,3 +485,18 @@ def test_a_forked_child_gets_its_own_watchdog() -> None:
         if alive:
             process.kill()
         assert not alive and process.exitcode == 0
+
+
+def _huge_error(connection: socket.socket) -> None:
+    head = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 100000000000\r\n"
+    connection.sendall(f"{head}\r\n".encode() + b'{"error": {"code": "x", "message": "')
+    while True:
+        connection.sendall(b"x" * 65536)
+
+
+@pytest.mark.parametrize("path", [*PATHS, *STREAM_PATHS])
+def test_an_error_answer_announcing_more_than_the_limit_is_not_read(path: str) -> None:
+    with _serving(_huge_error) as endpoint:
+        error = _run(endpoint, path, max_bytes=1_000_000)
+    assert isinstance(error, AnswerLimitError) and error.limit == "max_answer_bytes", repr(error)
+    assert "The error answer (status 500) announces 100,000,000,000 bytes" in str(error)
