@@ -28,34 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import textwrap
-import time
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the bombs and the measurement are the memory tests' own (tests/support/bombs.py)
 
-PRELUDE = """
-import io, resource, sys, warnings, wave
-warnings.simplefilter("ignore")  # the old image path warns (DecompressionBombWarning); the figure is the point
-from PIL import Image
-from langchain_azure_multimodal import _audio
-from langchain_azure_multimodal.errors import MediaValidationError
-from langchain_azure_multimodal.parts import image_part, split_audio
-warm = io.BytesIO()
-Image.new("RGB", (64, 48)).save(warm, "PNG")
-image_part(warm.getvalue())
-clip = io.BytesIO()
-with wave.open(clip, "wb") as w:
-    w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(16000))
-list(split_audio(clip.getvalue(), max_seconds=1))
-path = sys.argv[1]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-"""
+from tests.support.bombs import blank_png, make_in_child, measured_in_child, sparse_wav  # noqa: E402
 
 WORK = {
     ("wav", "old"): """
@@ -89,37 +69,18 @@ WORK = {
 
 
 def make_inputs(folder: Path) -> dict[str, Path]:
-    wav = folder / "day.wav"
-    size = 2**31
-    with wav.open("wb") as file:
-        fmt = struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 16)
-        file.write(b"RIFF" + struct.pack("<I", size - 8) + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt)
-        file.write(b"data" + struct.pack("<I", size - 44))
-        file.truncate(size)
+    wav = sparse_wav(folder / "day.wav")
     png = folder / "bomb.png"
-    row, packer = b"\0" * (1 + (13000 + 7) // 8), zlib.compressobj(9)  # a filter byte, then 1-bit pixels
-    idat = b"".join(packer.compress(row) for _ in range(13000)) + packer.flush()
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", 13000, 13000, 1, 0, 0, 0, 0)
-    png.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
-    jpeg = folder / "huge.jpg"
+    png.write_bytes(blank_png(13000, 13000))
     code = "import sys; from PIL import Image; Image.new('RGB', (9000, 9000), 'teal').save(sys.argv[1], 'JPEG')"
-    subprocess.run([sys.executable, "-c", code, str(jpeg)], check=True, cwd=ROOT)
+    jpeg = make_in_child(code, folder / "huge.jpg")
     return {"wav": wav, "png": png, "jpeg": jpeg}
 
 
 def measure(case: str, path: Path, contender: str) -> tuple[float, float]:
-    """(peak RSS growth in MB, wall seconds) of one run in a fresh interpreter."""
-    report = "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # KiB on Linux\n"
-    script = PRELUDE + textwrap.dedent(WORK[case, contender]) + report
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        raise SystemExit(f"{case}/{contender} failed:\n{done.stderr}")
-    return float(done.stdout.split()[-1]), time.perf_counter() - started
+    """(peak RSS growth in MB, wall seconds) of one run in a fresh interpreter; the old image path warns
+    (DecompressionBombWarning), and the figure is the point, so warnings are ignored."""
+    return measured_in_child(WORK[case, contender], path, warnings="ignore")
 
 
 def main() -> None:

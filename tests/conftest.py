@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,10 +24,28 @@ from langchain_azure_multimodal.emulator.script import Script
 from langchain_azure_multimodal.endpoints import CHAT_COMPLETIONS_PATH, resolve_endpoint
 from langchain_azure_multimodal.protocols import RULES, Protocol
 from tests.spec_validation import SPEC_ENV_VAR, SpecValidator, default_spec_path
+from tests.support.media import image_bytes
 
 pytest_plugins = ["pytester"]
 
 API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    """A photo 1,500 folders down (``d/d/.../d/deep.png``, 3,000 characters: within PATH_MAX); taken down bottom up,
+    as a recursive remover would reach Python's recursion limit on it."""
+    top = folder = tmp_path / "deep"
+    top.mkdir()
+    for _ in range(1_500):  # one mkdir each: os.makedirs recurses once per missing folder
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "deep.png").write_bytes(image_bytes(16, 16, "PNG"))
+    yield top
+    (folder / "deep.png").unlink()
+    while folder != top:
+        folder.rmdir()
+        folder = folder.parent
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from langchain_azure_multimodal.emulator import Emulator, Fault
 from tests.conftest import API_KEY
 from tests.integration_tests.test_ingest import CLI_ENV, lines_of, make_images
 from tests.support.chat import chat_posts
-from tests.support.media import image_bytes
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX errors, symlinks and resource limits")
 
@@ -240,23 +239,6 @@ def test_a_symlink_loop_named_as_input_or_output_is_one_line_exit_2(
     assert ingest([tmp_path / "in" / "loop.png"], tmp_path / "out.jsonl", emulator) == 2
     assert f"{tmp_path / 'in' / 'loop.png'}: the path is a symlink loop" in the_error(capsys.readouterr().err)
     assert chat_posts(emulator) == []
-
-
-@pytest.fixture
-def deep(tmp_path: Path) -> Iterator[Path]:
-    """A photo 1,500 folders down (``d/d/.../d/deep.png``, 3,000 characters: within PATH_MAX); taken down bottom up,
-    as a recursive remover would reach Python's recursion limit on it."""
-    top = folder = tmp_path / "deep"
-    top.mkdir()
-    for _ in range(1_500):  # one mkdir each: os.makedirs recurses once per missing folder
-        folder = folder / "d"
-        folder.mkdir()
-    (folder / "deep.png").write_bytes(image_bytes(16, 16, "PNG"))
-    yield top
-    (folder / "deep.png").unlink()
-    while folder != top:
-        folder.rmdir()
-        folder = folder.parent
 
 
 def test_a_folder_1500_deep_is_ingested_to_the_bottom(emulator: Emulator, tmp_path: Path, deep: Path) -> None:

@@ -13,12 +13,8 @@ from __future__ import annotations
 import io
 import os
 import struct
-import subprocess
-import sys
-import textwrap
 import warnings
 import wave
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -29,78 +25,20 @@ from langchain_azure_multimodal import _audio, _images, _pixel_budget, parts
 from langchain_azure_multimodal.errors import MediaDecodeError, MediaValidationError
 from langchain_azure_multimodal.parts import audio_part, image_part, split_audio
 from langchain_azure_multimodal.profiles import DEFAULT_PROFILE, MAX_AUDIO_BYTES, MAX_DECODED_PIXELS, MAX_SOURCE_BYTES
+from tests.support.bombs import blank_png, make_in_child, measured_in_child, sparse_wav, wav_header
 from tests.support.media import wav_bytes
 
 CLIP_SOURCE = MAX_SOURCE_BYTES
 
 GROWTH_BOUND_MB = 200
-ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- media that claims more than it holds ----------------------------------------------------------------------------
 
 
-def wav_header(data_bytes: int, *, rate: int = 16000, channels: int = 1, width: int = 2, tag: int = 1) -> bytes:
-    """A canonical 44-byte WAV header whose data chunk claims ``data_bytes`` (whatever follows it)."""
-    block = channels * width
-    fmt = struct.pack("<HHIIHH", tag, channels, rate, (rate * block) & 0xFFFFFFFF, block & 0xFFFF, 8 * width)
-    riff = struct.pack("<I", (36 + data_bytes) & 0xFFFFFFFF)
-    return b"RIFF" + riff + b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", data_bytes)
-
-
-def sparse_wav(path: Path, size: int = 2**31) -> Path:
-    """A valid 16 kHz mono WAV of ``size`` bytes (about 18.6 hours at 2 GiB) that takes no disk: a sparse file."""
-    with path.open("wb") as file:
-        file.write(wav_header(size - 44))
-        file.truncate(size)
-    return path
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def blank_png(width: int, height: int) -> bytes:
-    """A valid 1-bit grey PNG of zeros, compressed row by row (no ``width * height`` buffer is ever made)."""
-    row, packer = b"\0" * (1 + (width + 7) // 8), zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-    return b"\x89PNG\r\n\x1a\n" + header + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
-
-
-def make_in_child(code: str, path: Path) -> Path:
-    """Run ``code`` (which writes ``path``) in another interpreter, so its buffers never inflate this one."""
-    subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=ROOT, timeout=120)
-    return path
-
-
 def peak_growth_mb(work: str, path: Path) -> float:
-    """Peak RSS growth (MB) of ``work`` (Python, with ``path`` bound) in a fresh interpreter that warmed up first,
-    with every warning an error (so a DecompressionBombWarning fails the run)."""
-    prelude = textwrap.dedent(
-        """
-        import io, resource, sys, warnings, wave
-        warnings.simplefilter("error")
-        from PIL import Image
-        from langchain_azure_multimodal.parts import audio_part, image_part, split_audio
-        warm = io.BytesIO()
-        Image.new("RGB", (64, 48)).save(warm, "PNG")
-        image_part(warm.getvalue())
-        clip = io.BytesIO()
-        with wave.open(clip, "wb") as w:
-            w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(16000))
-        list(split_audio(clip.getvalue(), max_seconds=1))
-        path = sys.argv[1]
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        """
-    )
-    report = "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)  # KiB on Linux\n"
-    script = prelude + textwrap.dedent(work) + report
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
-    return float(done.stdout.split()[-1])
+    """Peak RSS growth (MB) of ``work`` in a fresh interpreter, with every warning an error."""
+    return measured_in_child(work, path)[0]
 
 
 class CountingOpen:

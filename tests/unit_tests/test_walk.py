@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -182,23 +181,6 @@ def test_a_link_back_to_an_ancestor_is_a_loop_warned_once_and_a_second_link_to_a
             str(root / "z.png"),
         ]
     assert [str(w.message) for w in warned] == [loop]
-
-
-@pytest.fixture
-def deep(tmp_path: Path) -> Iterator[Path]:
-    """A photo 1,500 folders down (``d/d/.../d/deep.png``, 3,000 characters, within PATH_MAX), removed bottom up:
-    a recursive remover would reach Python's recursion limit on it."""
-    top = folder = tmp_path / "deep"
-    top.mkdir()
-    for _ in range(1_500):  # one mkdir each: os.makedirs recurses once per missing folder
-        folder = folder / "d"
-        folder.mkdir()
-    (folder / "deep.png").write_bytes(image_bytes(16, 16, "PNG"))
-    yield top
-    (folder / "deep.png").unlink()
-    while folder != top:
-        folder.rmdir()
-        folder = folder.parent
 
 
 def test_a_folder_1500_deep_is_walked_to_the_bottom_by_the_walk_and_the_loaders(deep: Path) -> None:
