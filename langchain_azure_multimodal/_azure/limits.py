@@ -96,8 +96,11 @@ class Budget:
         self.cut = False  # the watchdog shut the socket down
 
     def answer_started(self, *, streaming: bool) -> None:
+        """A try's answer began (its headers are in): its size and its time are counted from here, so a retry's
+        answer is not charged for the bytes of the try before it."""
         self._streaming = streaming
         self._since = time.monotonic()
+        self.received = 0
         self._arm()
 
     def count(self, size: int) -> None:

@@ -354,9 +354,10 @@ def test_the_watchdog_cuts_a_blocked_read_once_the_stream_stops_moving() -> None
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_a_body_cut_off_part_way_is_retried(path: str) -> None:
+@pytest.mark.parametrize("max_bytes", [None, "just over the body"])
+def test_a_body_cut_off_part_way_is_retried(path: str, max_bytes: str | None) -> None:
     """The body is read inside each try of the retry policy: a connection lost after half the body gets another
-    try, as one lost before the headers does."""
+    try, as one lost before the headers does; the retry's answer is not charged for the first try's bytes."""
     tries: list[int] = []
     message = {"role": "assistant", "content": "whole"}
     body = json.dumps({"id": "c", "choices": [{"index": 0, "finish_reason": "stop", "message": message}]}).encode()
@@ -370,8 +371,9 @@ def test_a_body_cut_off_part_way_is_retried(path: str) -> None:
         else:
             connection.sendall(head + body)
 
+    limits = AnswerLimits() if max_bytes is None else AnswerLimits(max_bytes=len(body) + 10)
     with _serving(cut_once) as endpoint:
-        wire = ChatWire(resolve_endpoint(endpoint), SecretStr(API_KEY), max_retries=1, timeout=5.0)
+        wire = ChatWire(resolve_endpoint(endpoint), SecretStr(API_KEY), max_retries=1, timeout=5.0, limits=limits)
         answer = wire.complete(BODY) if path == "complete" else asyncio.run(_acomplete_and_close(wire))
         wire.close()
     assert answer["choices"][0]["message"]["content"] == "whole" and len(tries) == 2
